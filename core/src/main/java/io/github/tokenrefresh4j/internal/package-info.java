@@ -1,0 +1,2 @@
+/** Implementations. Not an API: anything here may change without notice. */
+package io.github.tokenrefresh4j.internal;
