@@ -1,0 +1,2 @@
+/** Micrometer metrics for {@link io.github.tokenrefresh4j.TokenRefreshDecorator}s. */
+package io.github.tokenrefresh4j.micrometer;
