@@ -35,6 +35,10 @@ abstract class AbstractTokenRefreshMetrics {
     static final String KIND_TAG = "kind";
     static final String SUCCESSFUL = "successful";
     static final String FAILED = "failed";
+    // One description per meter name: Prometheus shows a single HELP line for both kinds.
+    private static final String REFRESHES_DESCRIPTION =
+        "The number of token refreshes: successful ones obtained a token, failed ones failed or timed out";
+    private static final String DURATION_DESCRIPTION = "How long refresher calls took, by outcome";
 
     final TokenRefreshMetricNames names;
 
@@ -116,12 +120,12 @@ abstract class AbstractTokenRefreshMetrics {
 
             add(FunctionCounter.builder(names.getRefreshesMetricName(), decorator,
                     d -> d.getMetrics().getNumberOfSuccessfulRefreshes())
-                .description("The number of refreshes that obtained a token")
+                .description(REFRESHES_DESCRIPTION)
                 .tags(successfulTags)
                 .register(meterRegistry));
             add(FunctionCounter.builder(names.getRefreshesMetricName(), decorator,
                     d -> d.getMetrics().getNumberOfFailedRefreshes())
-                .description("The number of refreshes that failed or timed out")
+                .description(REFRESHES_DESCRIPTION)
                 .tags(failedTags)
                 .register(meterRegistry));
             add(Gauge.builder(names.getWaitingCallsMetricName(), decorator,
@@ -152,11 +156,11 @@ abstract class AbstractTokenRefreshMetrics {
             boolean feedsTimers = meterRegistry.find(names.getRefreshDurationMetricName())
                 .tags(successfulTags).timer() == null;
             Timer successful = Timer.builder(names.getRefreshDurationMetricName())
-                .description("How long refresher calls took")
+                .description(DURATION_DESCRIPTION)
                 .tags(successfulTags)
                 .register(meterRegistry);
             Timer failed = Timer.builder(names.getRefreshDurationMetricName())
-                .description("How long refresher calls took")
+                .description(DURATION_DESCRIPTION)
                 .tags(failedTags)
                 .register(meterRegistry);
             add(successful);
