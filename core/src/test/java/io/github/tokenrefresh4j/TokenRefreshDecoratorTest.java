@@ -498,6 +498,51 @@ class TokenRefreshDecoratorTest {
     }
 
     @Nested
+    class NothingHangs {
+
+        @Test
+        void timeoutReleasesWaitersEvenWhenTheRefreshExecutorIsStuckInTheHungRefresher() {
+            ExecutorService oneThread = Executors.newSingleThreadExecutor();
+            try {
+                refresher.hold();
+                TokenRefreshDecorator decorator = decorator(config().refreshExecutor(oneThread)
+                    .refreshTimeout(Duration.ofMillis(100)).build());
+
+                assertThatThrownBy(() -> decorator.executeFunction(AccessToken::value))
+                    .isInstanceOf(TokenRefreshException.class).hasCauseInstanceOf(TimeoutException.class);
+            } finally {
+                refresher.open();
+                oneThread.shutdownNow();
+            }
+        }
+
+        @Test
+        void consumerThrowingAnErrorStillReleasesEveryWaiter() {
+            TokenRefreshDecorator decorator = decorator(config().build());
+            decorator.getEventPublisher().onRefreshSucceeded(event -> {
+                throw new AssertionError("consumer bug on the refresher's thread");
+            });
+
+            assertThat(decorator.executeFunction(AccessToken::value)).isEqualTo("t1");
+            assertThat(decorator.getMetrics().getNumberOfWaitingCalls()).isZero();
+        }
+
+        @Test
+        void cooldownFunctionThatThrowsMeansNoCooldownRatherThanAHang() {
+            refresher.failingWith(new IOException("down"));
+            TokenRefreshDecorator decorator = decorator(config().failureCooldown(attempt -> {
+                throw new IllegalStateException("bad backoff");
+            }).build());
+
+            assertThatThrownBy(() -> decorator.executeFunction(AccessToken::value))
+                .isInstanceOf(TokenRefreshException.class).hasMessageContaining("next attempt allowed in 0ms");
+            assertThatThrownBy(() -> decorator.executeFunction(AccessToken::value))
+                .isInstanceOf(TokenRefreshException.class).hasMessageContaining("failed with");
+            assertThat(refresher.calls).hasValue(2);
+        }
+    }
+
+    @Nested
     class ReEntrance {
 
         @Test
