@@ -42,6 +42,8 @@ public class HotPathBenchmark {
 
     private final Function<AccessToken, String> call = AccessToken::value;
 
+    private final ThreadLocal<AccessToken> threadLocal = ThreadLocal.withInitial(() -> this.token);
+
     private AccessToken token;
     private Supplier<String> ourFunction;
     private Supplier<String> ourSupplier;
@@ -110,5 +112,17 @@ public class HotPathBenchmark {
     @Benchmark
     public String synchronizedHolder() {
         return call.apply(holder.get());
+    }
+
+    /** For scale: one {@code ThreadLocal} lookup, which {@code decorateSupplier} makes twice per call. */
+    @Benchmark
+    public String referenceThreadLocalGet() {
+        return call.apply(threadLocal.get());
+    }
+
+    /** For scale: reading the clock, which none of our calls with a valid token does. */
+    @Benchmark
+    public long referenceNanoTime() {
+        return System.nanoTime();
     }
 }

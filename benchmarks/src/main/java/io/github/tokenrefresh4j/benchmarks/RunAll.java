@@ -36,8 +36,8 @@ import java.util.stream.Stream;
  */
 public final class RunAll {
 
-    private static final int STORM_REPETITIONS = 7;
-    private static final int STAGGER_REPETITIONS = 7;
+    private static final int STORM_REPETITIONS = 15;
+    private static final int STAGGER_REPETITIONS = 9;
     private static final int ASYNC_REPETITIONS = 5;
     private static final String RAW = "rawCall";
     private static final String OUR_FUNCTION = "ourDecorateFunction";
@@ -100,35 +100,45 @@ public final class RunAll {
     }
 
     private static String hotPathTable(int threads, Map<String, RunResult> byName) {
-        double raw = score(byName.get(RAW));
-        double function = score(byName.get(OUR_FUNCTION));
-        double supplier = score(byName.get(OUR_SUPPLIER));
+        double raw = median(byName.get(RAW));
+        double function = median(byName.get(OUR_FUNCTION));
+        double supplier = median(byName.get(OUR_SUPPLIER));
+        double google = median(byName.get("googleGetRequestMetadata"));
         StringBuilder md = new StringBuilder("### threads = " + threads + "\n\n"
-            + "| benchmark | ns/op | ± (99.9%) | B/op | over raw call, ns | ÷ ours (decorateFunction) "
-            + "| ÷ ours (decorateSupplier) |\n"
+            + "| benchmark | ns/op (median of iterations) | JMH mean ± 99.9% | B/op | over raw call, ns "
+            + "| ÷ ours (decorateFunction) | ÷ ours (decorateSupplier) |\n"
             + "|---|---:|---:|---:|---:|---:|---:|\n");
         for (String name : List.of(RAW, OUR_FUNCTION, OUR_SUPPLIER, "googleGetRequestMetadata",
-            "awsCachedSupplier", "resilience4jRetry", "synchronizedHolder")) {
+            "awsCachedSupplier", "resilience4jRetry", "synchronizedHolder", "referenceThreadLocalGet",
+            "referenceNanoTime")) {
             RunResult result = byName.get(name);
             if (result == null) {
                 continue;
             }
             Result<?> primary = result.getPrimaryResult();
             Result<?> alloc = result.getSecondaryResults().get("gc.alloc.rate.norm");
-            double score = primary.getScore();
-            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %s | %.2f | %.2f× | %.2f× |%n", name, score,
-                primary.getScoreError(), alloc == null ? "n/a" : String.format(Locale.ROOT, "%.1f", alloc.getScore()),
-                score - raw, score / function, score / supplier));
+            double median = median(result);
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f ± %.2f | %s | %.2f | %.2f× | %.2f× |%n", name,
+                median, primary.getScore(), primary.getScoreError(),
+                alloc == null ? "n/a" : String.format(Locale.ROOT, "%.1f", alloc.getScore()),
+                median - raw, median / function, median / supplier));
         }
-        md.append(String.format(Locale.ROOT, "%nOverhead over the raw call: decorateFunction %.2f ns, "
+        md.append(String.format(Locale.ROOT, "%nOverhead over the raw call (medians): decorateFunction %.2f ns, "
                 + "decorateSupplier %.2f ns. Google's whole call: %.2f ns; a third of it: %.2f ns.%n%n",
-            function - raw, supplier - raw, score(byName.get("googleGetRequestMetadata")),
-            score(byName.get("googleGetRequestMetadata")) / 3));
+            function - raw, supplier - raw, google, google / 3));
         return md.toString();
     }
 
-    private static double score(RunResult result) {
-        return result == null ? Double.NaN : result.getPrimaryResult().getScore();
+    /** The median of every measured iteration over all forks: a burst of load on a shared machine moves it less. */
+    private static double median(RunResult result) {
+        if (result == null) {
+            return Double.NaN;
+        }
+        double[] scores = result.getBenchmarkResults().stream()
+            .flatMap(fork -> fork.getIterationResults().stream())
+            .mapToDouble(iteration -> iteration.getPrimaryResult().getScore())
+            .toArray();
+        return Harness.median(scores);
     }
 
     private static String harness() throws InterruptedException {
