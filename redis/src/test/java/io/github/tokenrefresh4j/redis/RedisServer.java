@@ -114,16 +114,20 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Kills redis-server at once, as a crash or a network loss would look to clients. */
-    synchronized void stop() throws InterruptedException {
+    synchronized void stop() {
         if (process != null) {
             process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             process = null;
         }
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         stop();
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
