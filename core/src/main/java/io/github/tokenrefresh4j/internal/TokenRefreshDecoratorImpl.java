@@ -450,9 +450,11 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         String what = cause instanceof TimeoutException
             ? "timed out after " + config.getRefreshTimeout() + "; the calls waiting for it were released and a "
                 + "late result will be discarded"
-            : "failed with " + cause.getClass().getName();
+            : "failed";
+        // The refresher's own message is already in the cause chain that every log prints; repeating it here
+        // tells the caller what happened without digging.
         TokenRefreshException failure = new TokenRefreshException("token refresh of '" + name + "' " + what
-            + "; next attempt allowed in " + cooldownMillis + "ms", cause);
+            + "; next attempt allowed in " + cooldownMillis + "ms; cause: " + cause, cause);
         try {
             metrics.failedRefreshes.increment();
             if (events.hasConsumers()) {
@@ -490,8 +492,8 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         if (events.hasConsumers()) {
             events.publish(new RefreshRefusedEvent(name, ZonedDateTime.now(clock), remaining));
         }
-        return new TokenRefreshException("token refresh of '" + name + "' refused: the last refresh failed with "
-            + s.lastFailure.getClass().getName() + "; next attempt allowed in " + remaining.toMillis() + "ms",
+        return new TokenRefreshException("token refresh of '" + name + "' refused during the failure cooldown; "
+            + "next attempt allowed in " + remaining.toMillis() + "ms; cause of the last failure: " + s.lastFailure,
             s.lastFailure);
     }
 

@@ -157,11 +157,11 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         this.fallbackToLocalRefresh = builder.fallbackToLocalRefresh;
         this.codec = new SharedTokenCodec(key, builder.encryptionKey);
         this.clock = builder.clock;
-        // A refresher sends a few commands per token lifetime: one I/O thread is plenty. Reconnects back off to at
-        // most 1s, so the fleet recovers within a second of Redis coming back.
+        // A refresher sends a few commands per token lifetime: Lettuce's minimum of two threads is plenty.
+        // Reconnects back off to at most 1s, so the fleet recovers within a second of Redis coming back.
         this.resources = ClientResources.builder()
-            .ioThreadPoolSize(1)
-            .computationThreadPoolSize(1)
+            .ioThreadPoolSize(2)
+            .computationThreadPoolSize(2)
             .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
             .build();
         this.client = RedisClient.create(resources);
@@ -213,6 +213,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             try {
                 RedisAsyncCommands<String, String> redis = commands(deadline);
                 Shared shared = read(redis, deadline);
+                lastFailure = null;
                 if (takesOver(shared, current)) {
                     return shared.token;
                 }
@@ -243,6 +244,10 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                 Thread.currentThread().interrupt();
                 throw new TokenRefreshException("interrupted while waiting for the fleet's token under key '" + key
                     + "'", e);
+            }
+            // a round started with almost no time left would time out and blame Redis for the lock holder
+            if (deadline - System.nanoTime() <= 0) {
+                throw gaveUp(lastFailure);
             }
         }
     }

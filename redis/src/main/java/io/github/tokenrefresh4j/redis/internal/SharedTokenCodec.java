@@ -93,7 +93,7 @@ public final class SharedTokenCodec {
         } else {
             throw malformed();
         }
-        String[] parts = plain.substring(PLAIN.length()).split("\\.", -1);
+        String[] parts = plain.substring(PLAIN.length()).split("\\.", 3);
         if (parts.length != 3) {
             throw malformed();
         }
