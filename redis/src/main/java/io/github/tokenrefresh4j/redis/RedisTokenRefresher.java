@@ -417,8 +417,9 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         if (snapshot.failureReason == null) {
             return;
         }
-        throw new RedisTokenRefreshException("the refresh of key '" + key + "' failed on another instance of the "
-            + "fleet, which holds off every instance for its failureCooldown; next attempt allowed in "
+        // the failure may have been this instance's own: the message says "an instance", not "another"
+        throw new RedisTokenRefreshException("the last refresh of key '" + key + "' failed on an instance of the "
+            + "fleet, and every instance holds off for its failureCooldown; next attempt allowed in "
             + snapshot.failureRemainingMillis + "ms; cause of the last failure: " + snapshot.failureReason, null);
     }
 

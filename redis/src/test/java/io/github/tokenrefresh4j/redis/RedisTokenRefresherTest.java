@@ -280,7 +280,7 @@ class RedisTokenRefresherTest {
             assertThatThrownBy(() -> waiter.get(5, TimeUnit.SECONDS))
                 .cause()
                 .isInstanceOf(RedisTokenRefreshException.class)
-                .hasMessageContaining("the refresh of key '" + key + "' failed on another instance")
+                .hasMessageContaining("the last refresh of key '" + key + "' failed on an instance of the fleet")
                 .hasMessageMatching(".*next attempt allowed in \\d+ms.*")
                 .hasMessageEndingWith("cause of the last failure: java.io.IOException: token endpoint down (503)");
         }
