@@ -418,7 +418,8 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         }
         cancelTimeout(refresh);
         if (next.fastToken != null && next.checkAt != null) {
-            long delayNanos = Duration.between(now, next.checkAt).toNanos();
+            // measured now, not from before the CAS: a pause in between must not make the slow-down late
+            long delayNanos = Duration.between(clock.instant(), next.checkAt).toNanos();
             RefreshExecutors.scheduler().schedule(() -> slowDown(token), delayNanos, TimeUnit.NANOSECONDS);
         }
         try {
