@@ -39,8 +39,8 @@ public final class FleetMember {
         HttpTokenClient client = new HttpTokenClient(tokenServer);
         try (RedisTokenRefresher fleet = RedisTokenRefresher.builder(args[1], args[2], client)
             .lockTimeout(Duration.ofMillis(Long.parseLong(args[4])))
-            .waitTimeout(Duration.ofSeconds(5))
-            .minTimeToLive(Duration.ofMillis(50))
+            .waitTimeout(Duration.ofSeconds(30))
+            .minTimeToLive(Duration.ofMillis(200))
             .build()) {
             if ("hold".equals(mode)) {
                 System.out.println("refreshing");
@@ -55,6 +55,7 @@ public final class FleetMember {
     private static void storm(RedisTokenRefresher fleet, HttpTokenClient client) throws Exception {
         TokenRefreshDecorator tokens = TokenRefreshDecorator.of("fleet-member", TokenRefreshConfig.custom()
             .refreshAhead(Duration.ZERO)
+            .refreshTimeout(Duration.ofSeconds(30))
             .refreshOnResult(status -> (Integer) status == 401)
             .build(), fleet);
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -33,6 +33,11 @@ import static org.awaitility.Awaitility.await;
 class RedisTokenRefresherFleetTest {
 
     private static final int EXPIRIES = 20;
+    /**
+     * Child JVMs share two cores with everything else: longer tokens and fewer expiries keep the test about
+     * coordination, not about how fast a loaded machine schedules three JVMs.
+     */
+    private static final int EXPIRIES_ACROSS_JVMS = 8;
 
     private static RedisServer redis;
 
@@ -117,7 +122,7 @@ class RedisTokenRefresherFleetTest {
     @Test
     void threeJvmsShareOneRedisAndMakeExactlyOneRequestPerExpiry() throws Exception {
         List<ChildJvm> children = new ArrayList<>();
-        try (RotatingTokenServer endpoint = new RotatingTokenServer(Duration.ofMillis(300), Duration.ofMillis(100))) {
+        try (RotatingTokenServer endpoint = new RotatingTokenServer(Duration.ofSeconds(1), Duration.ofMillis(300))) {
             URI base = endpoint.startHttp();
             try {
                 for (int i = 0; i < 3; i++) {
@@ -132,7 +137,7 @@ class RedisTokenRefresherFleetTest {
                 }
 
                 await().atMost(Duration.ofSeconds(60))
-                    .until(() -> endpoint.issued() > EXPIRIES || endpoint.revoked());
+                    .until(() -> endpoint.issued() > EXPIRIES_ACROSS_JVMS || endpoint.revoked());
                 for (ChildJvm child : children) {
                     child.send("stop");
                 }
@@ -147,7 +152,7 @@ class RedisTokenRefresherFleetTest {
             }
 
             assertThat(endpoint.revoked()).as("token family revoked").isFalse();
-            assertThat(endpoint.requests()).isEqualTo(endpoint.issued()).isGreaterThan(EXPIRIES);
+            assertThat(endpoint.requests()).isEqualTo(endpoint.issued()).isGreaterThan(EXPIRIES_ACROSS_JVMS);
             assertThat(endpoint.earlyRefreshes()).as("refreshes while the token had time left").isZero();
             for (ChildJvm child : children) {
                 String result = child.lineStartingWith("result ");
@@ -158,7 +163,8 @@ class RedisTokenRefresherFleetTest {
 
     @Test
     void killedLockHolderIsTakenOverWithinLockTimeout() throws Exception {
-        Duration lockTimeout = Duration.ofMillis(1500);
+        // Long enough that, on a loaded machine, the child's lock is still held when the survivor starts waiting.
+        Duration lockTimeout = Duration.ofSeconds(3);
         String key = "tokens:takeover";
         ExecutorService survivorThread = Executors.newSingleThreadExecutor();
         RedisClient inspector = RedisClient.create(redis.uri());
@@ -190,7 +196,7 @@ class RedisTokenRefresherFleetTest {
                 Duration takeover = Duration.ofNanos(System.nanoTime() - killedAt);
 
                 assertThat(endpoint.accepts(token.value())).isTrue();
-                assertThat(takeover).as("time from kill to a new token").isLessThan(lockTimeout.plusMillis(500));
+                assertThat(takeover).as("time from kill to a new token").isLessThan(lockTimeout.plusSeconds(1));
                 assertThat(endpoint.issued()).isEqualTo(1);
                 assertThat(endpoint.revoked()).isFalse();
             } finally {
