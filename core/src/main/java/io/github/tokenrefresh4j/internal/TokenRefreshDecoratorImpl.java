@@ -37,6 +37,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The {@link TokenRefreshDecorator}: one immutable {@link State} snapshot behind one volatile field, changed only
@@ -93,6 +95,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     /** Calls read the clock from at least this long before a known expiry, so a late scheduler cannot leak it. */
     static final Duration MIN_CLOCK_CHECK_AHEAD = Duration.ofSeconds(1);
 
+    private static final Logger LOG = Logger.getLogger(TokenRefreshDecoratorImpl.class.getName());
     private static final VarHandle STATE;
     /** The decorator whose refresher runs on this thread, to catch a refresher calling through its decorator. */
     private static final ThreadLocal<TokenRefreshDecoratorImpl> REFRESHING = new ThreadLocal<>();
@@ -352,10 +355,14 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         }
     }
 
-    /** Completing a timed-out refresh runs waiters' callbacks, which must not run on the shared scheduler. */
-    private void offScheduler(Runnable task) {
+    /**
+     * Completing a timed-out refresh runs async waiters' callbacks, which must not run on the shared scheduler. It
+     * goes to the library's own unbounded pool, never to the configured executor, whose threads may all be stuck in
+     * the very refreshers that are timing out.
+     */
+    private static void offScheduler(Runnable task) {
         try {
-            executor.execute(task);
+            RefreshExecutors.defaultExecutor().execute(task);
         } catch (RuntimeException e) {
             task.run();
         }
@@ -403,12 +410,15 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             long delayNanos = Duration.between(now, next.checkAt).toNanos();
             RefreshExecutors.scheduler().schedule(() -> slowDown(token), delayNanos, TimeUnit.NANOSECONDS);
         }
-        metrics.successfulRefreshes.increment();
-        if (events.hasConsumers()) {
-            events.publish(new TokenRefreshSucceededEvent(name, ZonedDateTime.now(clock), refresh.elapsed(),
-                refresh.background));
+        try {
+            metrics.successfulRefreshes.increment();
+            if (events.hasConsumers()) {
+                events.publish(new TokenRefreshSucceededEvent(name, ZonedDateTime.now(clock), refresh.elapsed(),
+                    refresh.background));
+            }
+        } finally {
+            refresh.future.complete(token); // whatever a consumer threw, no waiter is left behind
         }
-        refresh.future.complete(token);
     }
 
     private void fail(Refresh refresh, Throwable cause) {
@@ -420,23 +430,41 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 return;
             }
             int failures = s.failures + 1;
-            cooldownMillis = Math.max(0L, failureCooldown.apply(failures));
+            cooldownMillis = cooldownMillis(failures);
             if (casState(s, s.failRefresh(failures, now.plusMillis(cooldownMillis), cause))) {
                 break;
             }
         }
         cancelTimeout(refresh);
-        metrics.failedRefreshes.increment();
-        if (events.hasConsumers()) {
-            events.publish(new TokenRefreshFailedEvent(name, ZonedDateTime.now(clock), refresh.elapsed(), cause,
-                Duration.ofMillis(cooldownMillis)));
-        }
         String what = cause instanceof TimeoutException
             ? "timed out after " + config.getRefreshTimeout() + "; the calls waiting for it were released and a "
                 + "late result will be discarded"
-            : "failed with " + cause.getClass().getName();
-        refresh.future.completeExceptionally(new TokenRefreshException("token refresh of '" + name + "' " + what
-            + "; next attempt allowed in " + cooldownMillis + "ms", cause));
+            : "failed";
+        // The refresher's own message is already in the cause chain that every log prints; repeating it here
+        // tells the caller what happened without digging.
+        TokenRefreshException failure = new TokenRefreshException("token refresh of '" + name + "' " + what
+            + "; next attempt allowed in " + cooldownMillis + "ms; cause: " + cause, cause);
+        try {
+            metrics.failedRefreshes.increment();
+            if (events.hasConsumers()) {
+                events.publish(new TokenRefreshFailedEvent(name, ZonedDateTime.now(clock), refresh.elapsed(), cause,
+                    Duration.ofMillis(cooldownMillis)));
+            }
+        } finally {
+            refresh.future.completeExceptionally(failure);
+        }
+    }
+
+    /** A cooldown function that throws must not leave waiters behind: it then means no cooldown. */
+    private long cooldownMillis(int failures) {
+        try {
+            Long millis = failureCooldown.apply(failures);
+            return millis == null ? 0L : Math.max(0L, millis);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the failureCooldown function of TokenRefreshDecorator '" + name
+                + "' threw; no cooldown is applied", e);
+            return 0L;
+        }
     }
 
     private void slowDown(AccessToken token) {
@@ -453,8 +481,8 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         if (events.hasConsumers()) {
             events.publish(new RefreshRefusedEvent(name, ZonedDateTime.now(clock), remaining));
         }
-        return new TokenRefreshException("token refresh of '" + name + "' refused: the last refresh failed with "
-            + s.lastFailure.getClass().getName() + "; next attempt allowed in " + remaining.toMillis() + "ms",
+        return new TokenRefreshException("token refresh of '" + name + "' refused during the failure cooldown; "
+            + "next attempt allowed in " + remaining.toMillis() + "ms; cause of the last failure: " + s.lastFailure,
             s.lastFailure);
     }
 

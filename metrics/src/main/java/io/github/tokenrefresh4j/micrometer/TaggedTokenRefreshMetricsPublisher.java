@@ -1,0 +1,55 @@
+package io.github.tokenrefresh4j.micrometer;
+
+import io.github.resilience4j.core.metrics.MetricsPublisher;
+import io.github.tokenrefresh4j.TokenRefreshDecorator;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Publishes the meters of {@link TaggedTokenRefreshMetrics} from inside a registry, as the registry's
+ * {@code RegistryEventConsumer}, like resilience4j-micrometer's {@code TaggedRetryMetricsPublisher}: decorators
+ * are bound as they are created, and unbound when removed.
+ *
+ * <pre>{@code
+ * TokenRefreshRegistry registry = TokenRefreshRegistry.of(TokenRefreshConfig.ofDefaults(),
+ *     new TaggedTokenRefreshMetricsPublisher(meterRegistry));
+ * }</pre>
+ *
+ * <p>It sees only entry events, so a decorator created with {@code TokenRefreshDecorator.of} outside the registry
+ * needs {@link #publishMetrics(TokenRefreshDecorator)}. Publishing the same decorator twice registers nothing
+ * twice.
+ */
+public final class TaggedTokenRefreshMetricsPublisher extends AbstractTokenRefreshMetrics
+    implements MetricsPublisher<TokenRefreshDecorator> {
+
+    private final MeterRegistry meterRegistry;
+
+    /**
+     * @param meterRegistry where to register the meters, with the default names
+     * @throws NullPointerException if {@code meterRegistry} is null
+     */
+    public TaggedTokenRefreshMetricsPublisher(MeterRegistry meterRegistry) {
+        this(TokenRefreshMetricNames.ofDefaults(), meterRegistry);
+    }
+
+    /**
+     * @param names         the meter names
+     * @param meterRegistry where to register the meters
+     * @throws NullPointerException naming the parameter that is null
+     */
+    public TaggedTokenRefreshMetricsPublisher(TokenRefreshMetricNames names, MeterRegistry meterRegistry) {
+        super(names);
+        this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry must not be null");
+    }
+
+    @Override
+    public void publishMetrics(TokenRefreshDecorator entry) {
+        addMetrics(meterRegistry, requireNonNull(entry, "entry must not be null"), null);
+    }
+
+    @Override
+    public void removeMetrics(TokenRefreshDecorator entry) {
+        removeMetrics(meterRegistry, requireNonNull(entry, "entry must not be null"));
+    }
+}

@@ -1,0 +1,382 @@
+package io.github.tokenrefresh4j.redis;
+
+import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.TokenRefresher;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.crypto.spec.SecretKeySpec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class RedisTokenRefresherTest {
+
+    private static RedisServer redis;
+    private static RedisClient inspector;
+    private static StatefulRedisConnection<String, String> inspection;
+
+    private final List<RedisTokenRefresher> refreshers = new ArrayList<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private String key;
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = RedisServer.start();
+        inspector = RedisClient.create(redis.uri());
+        inspection = inspector.connect();
+    }
+
+    @AfterAll
+    static void stopRedis() throws Exception {
+        try {
+            if (inspection != null) {
+                inspection.close();
+            }
+            if (inspector != null) {
+                inspector.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+        } finally {
+            redis.close();
+        }
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void uniqueKey(TestInfo test) {
+        key = "tokens:" + test.getDisplayName().replaceAll("[^A-Za-z0-9]", "") + ':' + System.nanoTime();
+    }
+
+    @AfterEach
+    void closeRefreshers() throws InterruptedException {
+        threads.shutdownNow();
+        threads.awaitTermination(10, TimeUnit.SECONDS);
+        refreshers.forEach(RedisTokenRefresher::close);
+    }
+
+    private RedisTokenRefresher.Builder builder(TokenRefresher delegate) {
+        return RedisTokenRefresher.builder(redis.uri(), key, delegate)
+            .lockTimeout(Duration.ofSeconds(5))
+            .waitTimeout(Duration.ofSeconds(5))
+            .minTimeToLive(Duration.ZERO);
+    }
+
+    private RedisTokenRefresher track(RedisTokenRefresher refresher) {
+        refreshers.add(refresher);
+        return refresher;
+    }
+
+    private static AccessToken token(String value) {
+        return AccessToken.of(value, Instant.now().plusSeconds(60)).withRefreshToken("refresh-of-" + value);
+    }
+
+    private static RedisCommands<String, String> raw() {
+        return inspection.sync();
+    }
+
+    @Test
+    void newInstanceTakesSharedTokenWithoutCallingItsDelegate() throws Exception {
+        AccessToken first = token("first");
+        RedisTokenRefresher one = track(builder(current -> first).build());
+        AtomicInteger secondDelegateCalls = new AtomicInteger();
+        RedisTokenRefresher two = track(builder(current -> {
+            secondDelegateCalls.incrementAndGet();
+            return token("second");
+        }).build());
+
+        assertThat(one.refresh(null)).isEqualTo(first);
+        assertThat(two.refresh(null)).isEqualTo(first);
+        assertThat(secondDelegateCalls).hasValue(0);
+    }
+
+    @Test
+    void callerWithReplacedTokenGetsSharedTokenWithoutRefresh() throws Exception {
+        AccessToken old = token("old");
+        AccessToken shared = token("shared");
+        AtomicInteger calls = new AtomicInteger();
+        RedisTokenRefresher writer = track(builder(current -> current == null ? old : shared).build());
+        writer.refresh(null);
+        writer.refresh(old);
+        RedisTokenRefresher reader = track(builder(current -> {
+            calls.incrementAndGet();
+            return token("unexpected");
+        }).build());
+
+        assertThat(reader.refresh(old)).isEqualTo(shared);
+        assertThat(calls).hasValue(0);
+    }
+
+    @Test
+    void refreshPresentsTheSharedTokenNotTheCallersOwn() throws Exception {
+        AccessToken shared = token("shared");
+        RedisTokenRefresher writer = track(builder(current -> shared).build());
+        writer.refresh(null);
+        AtomicReference<AccessToken> presented = new AtomicReference<>();
+        RedisTokenRefresher refresher = track(builder(current -> {
+            presented.set(current);
+            return token("next");
+        }).build());
+
+        // the caller's own token is the shared one, rejected: a refresh is due, with the shared refresh token
+        AccessToken next = refresher.refresh(shared);
+
+        assertThat(next.value()).isEqualTo("next");
+        assertThat(presented.get()).isEqualTo(shared);
+        assertThat(raw().hget(key, "generation")).isEqualTo("2");
+    }
+
+    @Test
+    void expiredSharedTokenIsRefreshedWithItsRefreshToken() throws Exception {
+        AccessToken expiring = AccessToken.of("expiring", Instant.now().plusMillis(300))
+            .withRefreshToken("refresh-of-expiring");
+        RedisTokenRefresher writer = track(builder(current -> expiring).build());
+        writer.refresh(null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(expiring.expiresAt().orElseThrow()));
+        AtomicReference<AccessToken> presented = new AtomicReference<>();
+        RedisTokenRefresher newcomer = track(builder(current -> {
+            presented.set(current);
+            return token("renewed");
+        }).build());
+
+        assertThat(newcomer.refresh(null).value()).isEqualTo("renewed");
+        assertThat(presented.get()).isEqualTo(expiring);
+    }
+
+    @Test
+    void waiterIsWokenByPublishLongBeforeTheLockExpires() throws Exception {
+        CountDownLatch holderInDelegate = new CountDownLatch(1);
+        CountDownLatch releaseHolder = new CountDownLatch(1);
+        AccessToken fresh = token("fresh");
+        RedisTokenRefresher holder = track(builder(current -> {
+            holderInDelegate.countDown();
+            releaseHolder.await(10, TimeUnit.SECONDS);
+            return fresh;
+        }).lockTimeout(Duration.ofSeconds(30)).waitTimeout(Duration.ofSeconds(30)).build());
+        AtomicInteger waiterDelegateCalls = new AtomicInteger();
+        RedisTokenRefresher waiter = track(builder(current -> {
+            waiterDelegateCalls.incrementAndGet();
+            return token("unexpected");
+        }).lockTimeout(Duration.ofSeconds(30)).waitTimeout(Duration.ofSeconds(30)).build());
+
+        Future<AccessToken> held = threads.submit(() -> holder.refresh(null));
+        assertThat(holderInDelegate.await(10, TimeUnit.SECONDS)).isTrue();
+        Future<AccessToken> waited = threads.submit(() -> waiter.refresh(null));
+        // the waiter found the lock taken and asked how long it lives: it is waiting now
+        await().atMost(Duration.ofSeconds(5)).until(() -> raw().clientList().contains("cmd=pttl"));
+        releaseHolder.countDown();
+
+        // the lock would live 30s: only the publish can wake the waiter this soon
+        assertThat(waited.get(5, TimeUnit.SECONDS)).isEqualTo(fresh);
+        assertThat(held.get(5, TimeUnit.SECONDS)).isEqualTo(fresh);
+        assertThat(waiterDelegateCalls).hasValue(0);
+        assertThat(raw().exists(key + ":lock")).isZero();
+    }
+
+    @Test
+    void lateWriteFromExpiredHolderDoesNotOverwriteNewerToken() throws Exception {
+        AccessToken initial = token("initial");
+        track(builder(current -> initial).build()).refresh(null);
+        CountDownLatch slowInDelegate = new CountDownLatch(1);
+        CountDownLatch releaseSlow = new CountDownLatch(1);
+        RedisTokenRefresher slow = track(builder(current -> {
+            slowInDelegate.countDown();
+            releaseSlow.await(10, TimeUnit.SECONDS);
+            return token("late");
+        }).lockTimeout(Duration.ofMillis(300)).build());
+        AccessToken takeover = token("takeover");
+        RedisTokenRefresher fast = track(builder(current -> takeover).lockTimeout(Duration.ofMillis(300)).build());
+
+        Future<AccessToken> late = threads.submit(() -> slow.refresh(initial));
+        assertThat(slowInDelegate.await(10, TimeUnit.SECONDS)).isTrue();
+        // the slow holder's lock expires after 300ms; the fast instance takes over and stores generation 2
+        assertThat(fast.refresh(initial)).isEqualTo(takeover);
+        releaseSlow.countDown();
+
+        // the slow holder's write (also generation 2) is fenced off, and it hands out the stored token
+        assertThat(late.get(5, TimeUnit.SECONDS)).isEqualTo(takeover);
+        assertThat(raw().hget(key, "generation")).isEqualTo("2");
+        assertThat(track(builder(current -> token("unexpected")).build()).refresh(null)).isEqualTo(takeover);
+    }
+
+    @Test
+    void delegateFailurePropagatesAndReleasesTheLock() throws Exception {
+        IOException failure = new IOException("token endpoint down");
+        RedisTokenRefresher failing = track(builder(current -> {
+            throw failure;
+        }).build());
+
+        assertThatThrownBy(() -> failing.refresh(null)).isSameAs(failure);
+        assertThat(raw().exists(key + ":lock")).isZero();
+        AccessToken recovered = token("recovered");
+        assertThat(track(builder(current -> recovered).build()).refresh(null)).isEqualTo(recovered);
+    }
+
+    @Test
+    void lockHeldPastWaitTimeoutFailsWithClearException() throws Exception {
+        raw().set(key + ":lock", "someone-else", io.lettuce.core.SetArgs.Builder.px(30_000));
+        AtomicInteger calls = new AtomicInteger();
+        RedisTokenRefresher refresher = track(builder(current -> {
+            calls.incrementAndGet();
+            return token("unexpected");
+        }).waitTimeout(Duration.ofMillis(300)).build());
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> refresher.refresh(null))
+            .isInstanceOf(RedisTokenRefreshException.class)
+            .hasMessageContaining("waitTimeout=PT0.3S")
+            .hasMessageContaining("another instance holds the refresh lock");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        assertThat(calls).hasValue(0);
+    }
+
+    @Test
+    void encryptedTokenIsUnreadableInRedisAndSharedBetweenInstances() throws Exception {
+        SecretKeySpec aes = new SecretKeySpec(new byte[32], "AES");
+        AccessToken secret = AccessToken.of("access-SECRET", Instant.now().plusSeconds(60))
+            .withRefreshToken("refresh-SECRET");
+        RedisTokenRefresher writer = track(builder(current -> secret).encryptionKey(aes).build());
+        RedisTokenRefresher reader = track(builder(current -> token("unexpected")).encryptionKey(aes).build());
+
+        writer.refresh(null);
+
+        String stored = raw().hget(key, "token");
+        assertThat(stored).startsWith("e1.").doesNotContain("SECRET")
+            .doesNotContain(java.util.Base64.getEncoder().encodeToString("access-SECRET".getBytes()));
+        assertThat(reader.refresh(null)).isEqualTo(secret);
+    }
+
+    @Test
+    void wrongEncryptionKeyFailsClearlyWithoutLeakingTheToken() throws Exception {
+        byte[] other = new byte[16];
+        other[0] = 1;
+        track(builder(current -> token("SECRET")).encryptionKey(new SecretKeySpec(new byte[16], "AES")).build())
+            .refresh(null);
+        RedisTokenRefresher wrongKey = track(builder(current -> token("unexpected"))
+            .encryptionKey(new SecretKeySpec(other, "AES")).build());
+        RedisTokenRefresher noKey = track(builder(current -> token("unexpected")).build());
+
+        assertThatThrownBy(() -> wrongKey.refresh(null))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("could not be decrypted")
+            .hasMessageNotContaining("SECRET");
+        assertThatThrownBy(() -> noKey.refresh(null))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("is encrypted but this RedisTokenRefresher has no encryptionKey");
+    }
+
+    @Test
+    void keyHoldingSomethingElseFailsClearly() {
+        raw().set(key, "a string, not our hash");
+        RedisTokenRefresher refresher = track(builder(current -> token("unexpected")).build());
+
+        assertThatThrownBy(() -> refresher.refresh(null))
+            .isInstanceOf(RedisTokenRefreshException.class)
+            .hasMessageContaining("refused a command on key '" + key + "'")
+            .hasMessageContaining("WRONGTYPE");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://127.0.0.1:6379", "redis://", "not a uri with spaces", "127.0.0.1:6379",
+        "redis://:s3cret@127.0.0.1:notaport", "redis-socket:///tmp/redis.sock"})
+    void badRedisUriIsRejectedNamingTheParameterWithoutEchoingIt(String uri) {
+        assertThatThrownBy(() -> RedisTokenRefresher.builder(uri, "tokens:x", current -> token("x")))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("redisUri")
+            .hasMessageContaining("expected redis://")
+            .hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void builderRejectsBadArgumentsNamingThem() {
+        TokenRefresher delegate = current -> token("x");
+        assertThatThrownBy(() -> RedisTokenRefresher.builder(null, "k", delegate))
+            .hasMessageContaining("redisUri");
+        assertThatThrownBy(() -> RedisTokenRefresher.builder(redis.uri(), " ", delegate))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key");
+        assertThatThrownBy(() -> RedisTokenRefresher.builder(redis.uri(), "k", null))
+            .hasMessageContaining("delegate");
+        RedisTokenRefresher.Builder builder = RedisTokenRefresher.builder(redis.uri(), "k", delegate);
+        assertThatThrownBy(() -> builder.lockTimeout(Duration.ZERO))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lockTimeout");
+        assertThatThrownBy(() -> builder.waitTimeout(Duration.ofMillis(-1)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("waitTimeout");
+        assertThatThrownBy(() -> builder.minTimeToLive(Duration.ofMillis(-1)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minTimeToLive");
+        assertThatThrownBy(() -> builder.encryptionKey(new SecretKeySpec(new byte[10], "AES")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("encryptionKey");
+        assertThatThrownBy(() -> builder.encryptionKey(new SecretKeySpec(new byte[16], "HmacSHA256")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("encryptionKey");
+    }
+
+    @Test
+    void toStringNamesEndpointAndKeyButNeverThePassword() {
+        RedisTokenRefresher refresher = track(RedisTokenRefresher
+            .builder("redis://user:s3cret@127.0.0.1:" + redis.port() + "/2", "tokens:orders", current -> token("x"))
+            .build());
+
+        assertThat(refresher.toString())
+            .contains("redis://127.0.0.1:" + redis.port())
+            .contains("tokens:orders")
+            .doesNotContain("s3cret");
+    }
+
+    @Test
+    void closedRefresherRefusesToRefresh() {
+        RedisTokenRefresher refresher = builder(current -> token("x")).build();
+        refresher.close();
+
+        assertThatThrownBy(() -> refresher.refresh(null))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("is closed");
+    }
+
+    @Test
+    void concurrentCallersOfOneInstanceShareOneRefresh() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        RedisTokenRefresher refresher = track(builder(current -> {
+            calls.incrementAndGet();
+            release.await(10, TimeUnit.SECONDS);
+            return token("only");
+        }).build());
+
+        List<CompletableFuture<AccessToken>> results = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            results.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return refresher.refresh(null);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, threads));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.get() == 1);
+        release.countDown();
+
+        for (CompletableFuture<AccessToken> result : results) {
+            assertThat(result.get(5, TimeUnit.SECONDS).value()).isEqualTo("only");
+        }
+        assertThat(calls).hasValue(1);
+    }
+}
