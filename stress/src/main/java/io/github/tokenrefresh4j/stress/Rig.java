@@ -57,6 +57,14 @@ final class Rig {
             .toCompletableFuture();
     }
 
+    /** Waits, bounded, for a call that another thread completes. */
+    static void awaitDone(CompletableFuture<?> call) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!call.isDone() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+    }
+
     /** What a caller saw: the token value, "pending", or the kind of {@link TokenRefreshException}. */
     static String outcome(CompletableFuture<String> call) {
         if (!call.isDone()) {

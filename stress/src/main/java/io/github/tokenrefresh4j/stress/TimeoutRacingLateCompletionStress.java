@@ -7,7 +7,7 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.LL_Result;
 
-import java.time.Duration;
+import io.github.tokenrefresh4j.internal.TimeoutTrigger;
 import java.util.concurrent.CompletableFuture;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
@@ -27,10 +27,10 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @State
 public class TimeoutRacingLateCompletionStress {
 
-    private final Rig rig = new Rig(Duration.ofNanos(1), Duration.ZERO, call -> false);
-    private final CompletableFuture<String> call = rig.callAsync();
+    private final Rig rig = new Rig();
+    private final TimeoutTrigger[] timeout = new TimeoutTrigger[1];
+    private final CompletableFuture<String> call = TimeoutTrigger.capture(rig::callAsync, timeout);
     private final Runnable refresher = rig.executor.takeRefresher();
-    private final Runnable timeout = rig.executor.awaitTimeout();
 
     @Actor
     public void lateCompletion() {
@@ -39,11 +39,12 @@ public class TimeoutRacingLateCompletionStress {
 
     @Actor
     public void timeoutFires() {
-        timeout.run();
+        timeout[0].fire();
     }
 
     @Arbiter
     public void arbiter(LL_Result r) {
+        Rig.awaitDone(call); // a fired timeout completes the call on a library thread, just after
         r.r1 = Rig.outcome(call);
         r.r2 = rig.tokens.currentToken() == null ? "none" : rig.tokens.currentToken().value();
     }
