@@ -1,7 +1,8 @@
 /**
  * jcstress races on the state machine of {@code TokenRefreshDecoratorImpl}: each test drives one documented race
- * through the public API, with the refresher and timeout tasks captured by a {@link
- * io.github.tokenrefresh4j.stress.CapturingExecutor} so that the two sides of the race run exactly as the two actors.
+ * through the public API, with the refresher task captured by a {@link CapturingExecutor} and the refresh timeout by
+ * {@link io.github.tokenrefresh4j.internal.TimeoutTrigger}, so that the two sides of each race run exactly as the two
+ * actors.
  *
  * <p>Why jcstress rather than Lincheck: Lincheck 3.7's model checker was tried first on these races. It instruments
  * every method the test reaches, including the library's shared static scheduler thread, which it does not manage:
