@@ -279,6 +279,26 @@ class TokenRefreshDecoratorTest {
         }
 
         @Test
+        void nestedDecoratedCallsOnOneThreadEachSeeTheirOwnTokenAndTheOuterOneIsRestored() {
+            TokenRefreshDecorator outer = decorator(config().build());
+            TokenRefreshDecorator inner = TokenRefreshDecorator.of("inner", config().build(),
+                current -> AccessToken.of("inner-token"));
+            List<String> seen = new ArrayList<>();
+
+            TokenRefreshDecorator.decorateSupplier(outer, () -> {
+                seen.add(outer.currentToken().value());
+                outer.invalidate(); // the nested call gets t2, while this attempt still holds t1
+                TokenRefreshDecorator.decorateSupplier(outer, () -> seen.add("nested " + outer.currentToken().value()))
+                    .get();
+                TokenRefreshDecorator.decorateSupplier(inner, () -> seen.add(inner.currentToken().value())).get();
+                seen.add(outer.currentToken().value());
+                return null;
+            }).get();
+
+            assertThat(seen).containsExactly("t1", "nested t2", "inner-token", "t1");
+        }
+
+        @Test
         void runnableRefreshesOnRejectingException() {
             TokenRefreshDecorator decorator = decorator(config().build());
             AtomicInteger attempts = new AtomicInteger();

@@ -121,7 +121,8 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     private final Clock clock;
     private final boolean fastPathAllowed;
     private final Executor executor;
-    private final ThreadLocal<AccessToken> boundToken = new ThreadLocal<>();
+    /** Per thread, the token bound to the attempt running on it: a mutable holder, so a call costs one lookup. */
+    private final ThreadLocal<Binding> binding = new ThreadLocal<>();
     private final TokenRefreshEventProcessor events = new TokenRefreshEventProcessor();
     private final DecoratorMetrics metrics = new DecoratorMetrics();
 
@@ -162,8 +163,8 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
 
     @Override
     public AccessToken currentToken() {
-        AccessToken bound = boundToken.get();
-        return bound != null ? bound : state.token;
+        Binding bound = binding.get();
+        return bound != null && bound.token != null ? bound.token : state.token;
     }
 
     @Override
@@ -243,14 +244,24 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     }
 
     private <T> T callBound(CheckedSupplier<T> supplier, AccessToken token) throws Throwable {
-        AccessToken previous = boundToken.get();
-        boundToken.set(token);
+        Binding bound = binding.get();
+        if (bound == null) {
+            // kept for the thread's life, so that later calls neither allocate nor look up twice
+            bound = new Binding();
+            binding.set(bound);
+        }
+        AccessToken previous = bound.token; // a decorated call nested in another on the same thread
+        bound.token = token;
         try {
             return supplier.get();
         } finally {
-            // set, not remove: keeps the thread's entry, so the next call allocates nothing
-            boundToken.set(previous);
+            bound.token = previous;
         }
+    }
+
+    /** The token bound to this thread's running attempt; touched only by its own thread. */
+    private static final class Binding {
+        AccessToken token;
     }
 
     /**
@@ -407,7 +418,8 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         }
         cancelTimeout(refresh);
         if (next.fastToken != null && next.checkAt != null) {
-            long delayNanos = Duration.between(now, next.checkAt).toNanos();
+            // measured now, not from before the CAS: a pause in between must not make the slow-down late
+            long delayNanos = Duration.between(clock.instant(), next.checkAt).toNanos();
             RefreshExecutors.scheduler().schedule(() -> slowDown(token), delayNanos, TimeUnit.NANOSECONDS);
         }
         try {

@@ -107,7 +107,9 @@ public final class Demo {
             TokenRefreshRegistry tokenRefreshRegistry = TokenRefreshRegistry.of(TokenRefreshConfig.custom()
                 .refreshOnResult(HttpClientRecipe.INVALID_TOKEN)
                 .refreshAhead(options.refreshAhead())
-                .refreshTimeout(Duration.ofSeconds(5))
+                // With the API's clock ahead, a slow call may be rejected twice: late, with a token already
+                // replaced, and again with its successor if that one is near its end by the API's clock.
+                .maxRefreshAttemptsPerCall(2)
                 .build());
             RetryRegistry retryRegistry = RetryRegistry.of(RetryConfig.<HttpResponse<String>>custom()
                 .maxAttempts(5)
@@ -175,7 +177,8 @@ public final class Demo {
             }
         } finally {
             workers.shutdown();
-            // A call still running at the deadline ends within its timeouts: 5 attempts of at most 5 s each.
+            // A call still running at the deadline ends within its timeouts: the refresh timeout, then 5 attempts
+            // of at most 5 s each.
             if (!workers.awaitTermination(options.duration().toSeconds() + 60, TimeUnit.SECONDS)) {
                 workers.shutdownNow();
             }
@@ -290,8 +293,11 @@ public final class Demo {
             if (workers < 1) {
                 throw new IllegalArgumentException("workers must be at least 1, was " + workers);
             }
-            if (tokenLifetime.toSeconds() < 2) {
-                throw new IllegalArgumentException("tokenLifetime must be at least 2s, was " + tokenLifetime);
+            // JWT times are whole seconds, so a new token may be valid at the API for only
+            // tokenLifetime - apiClockSkew - 1s: keep that a full second, or retries meet expired tokens.
+            if (tokenLifetime.compareTo(apiClockSkew.plusSeconds(2)) < 0) {
+                throw new IllegalArgumentException("tokenLifetime must be at least apiClockSkew + 2s, was "
+                    + tokenLifetime + " with apiClockSkew " + apiClockSkew);
             }
             for (int port : new int[] {authPort, apiPort, metricsPort}) {
                 if (port < 0 || port > 65535) {

@@ -75,23 +75,20 @@ class BearerTokenInterceptorTest {
 
     @Test
     void concurrentRejectionsShareOneRefresh() throws Exception {
-        // Every call is rejected with token-1 before token-2 may be issued, so all of them see a rejection.
-        CountDownLatch allRejected = new CountDownLatch(CALLS);
-        TokenRefreshDecorator tokens = BearerTokenInterceptor.decorator("orders-api", current -> {
-            if (refreshes.incrementAndGet() > 1) {
-                assertThat(allRejected.await(10, TimeUnit.SECONDS)).isTrue();
-            }
-            return AccessToken.of("token-" + refreshes.get());
-        });
+        // The server holds its 401s until every call has presented token-1, so all calls are rejected together.
+        CountDownLatch allPresentedFirstToken = new CountDownLatch(CALLS);
+        TokenRefreshDecorator tokens = BearerTokenInterceptor.decorator("orders-api",
+            current -> AccessToken.of("token-" + refreshes.incrementAndGet()));
         List<Integer> codes = new ArrayList<>();
         ConcurrentHashMap<String, AtomicInteger> byToken = new ConcurrentHashMap<>();
         api.setDispatcher(new Dispatcher() {
             @Override
-            public MockResponse dispatch(RecordedRequest request) {
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
                 String authorization = request.getHeaders().get("Authorization");
                 byToken.computeIfAbsent(authorization, a -> new AtomicInteger()).incrementAndGet();
                 if ("Bearer token-1".equals(authorization)) {
-                    allRejected.countDown();
+                    allPresentedFirstToken.countDown();
+                    allPresentedFirstToken.await(10, TimeUnit.SECONDS);
                     return HttpClientRecipeTest.invalidToken();
                 }
                 return new MockResponse.Builder().code(200).body("[]").build();

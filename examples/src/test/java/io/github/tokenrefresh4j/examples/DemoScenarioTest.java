@@ -32,7 +32,7 @@ class DemoScenarioTest {
     static void runDemo() throws Exception {
         threadsBefore = Set.copyOf(Thread.getAllStackTraces().keySet());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        result = Demo.run(Demo.Options.parse("--seconds=6", "--token-lifetime=2", "--workers=4"),
+        result = Demo.run(Demo.Options.parse("--seconds=7", "--workers=4"),
             new PrintStream(bytes, true, StandardCharsets.UTF_8));
         output = bytes.toString(StandardCharsets.UTF_8);
     }

@@ -6,7 +6,6 @@ import io.github.tokenrefresh4j.TokenRefresher;
 import io.github.tokenrefresh4j.redis.internal.SharedTokenCodec;
 import io.github.tokenrefresh4j.redis.internal.WakeUpSignal;
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
@@ -57,14 +56,20 @@ import javax.crypto.SecretKey;
  *   <li><b>Take the shared token.</b> Read the token stored under {@code key}. If it is usable (unexpired for at
  *       least {@code minTimeToLive}) and differs from {@code current}, another instance already refreshed: return
  *       it without calling the delegate. A new instance, whose {@code current} is null, starts this way.</li>
+ *   <li><b>Hold off after a failure.</b> If {@code key:failure} records that refreshing this very generation
+ *       failed less than {@code failureCooldown} ago, throw a {@link RedisTokenRefreshException} at once, naming
+ *       the key, the remaining cooldown and the failing instance's reason, without calling the delegate.</li>
  *   <li><b>Refresh under the lock.</b> Otherwise {@code SET key:lock <owner> NX PX lockTimeout}. The winner reads
- *       the shared token again (it may have changed meanwhile), calls the delegate with the <em>shared</em> token, so
- *       the newest refresh token is presented, stores the result with generation {@code g + 1}, and releases the
- *       lock with a compare-and-delete script, only if it still owns it. Storing and releasing each publish on
- *       {@code key:events}.</li>
+ *       the shared token and the failure record again (either may have changed meanwhile; a record found now fails
+ *       as in step 2), calls the delegate with the <em>shared</em> token, so the newest refresh token is
+ *       presented, stores the result with generation {@code g + 1}, deleting any failure record, and releases the
+ *       lock with a compare-and-delete script, only if it still owns it. If the delegate throws, one script
+ *       writes {@code key:failure = "<g> <exception type: message>"} with {@code PX failureCooldown} and releases
+ *       the lock, while the lock is still ours (or expired and untaken), and the exception is rethrown unchanged.
+ *       Storing, failing and releasing each publish on {@code key:events}.</li>
  *   <li><b>Wait.</b> An instance that lost the race waits for a message on {@code key:events}, or for the lock to
- *       expire (its remaining time is read with {@code PTTL}), then goes back to step 1. Nothing polls faster than
- *       that.</li>
+ *       expire (its remaining time is read with {@code PTTL}), then goes back to step 1, where a fresh token is
+ *       taken or a recorded failure fails it. Nothing polls faster than that.</li>
  *   <li><b>Give up.</b> If no token was had within {@code waitTimeout}, throw a {@link RedisTokenRefreshException}
  *       that says whether Redis was unavailable or the lock holder stored nothing.</li>
  * </ol>
@@ -73,6 +78,14 @@ import javax.crypto.SecretKey;
  * <ul>
  *   <li>While every lock holder finishes within {@code lockTimeout}, the delegate runs in at most one instance at a
  *       time, and is called only when the shared token is unusable or is the one the caller holds.</li>
+ *   <li><b>One failure, one request.</b> With a non-zero {@code failureCooldown}, a failed refresh of generation
+ *       {@code g} fails every instance waiting for the lock once, and the delegate is not called again for
+ *       {@code g} anywhere in the fleet until the record expires (Redis times it, so clocks need not agree). The
+ *       record is written before the lock is released, in the same script, so no instance can take the lock and
+ *       miss it. A record for an older generation than the stored one is ignored, and a successful store deletes
+ *       it. An {@link InterruptedException} from the delegate, or a failure while the caller is interrupted, is
+ *       not recorded: it says nothing about the token endpoint. With a zero cooldown nothing is recorded, and each
+ *       waiting instance calls the delegate in turn.</li>
  *   <li><b>Fencing.</b> The token is stored beside a generation, and a Lua script writes only a generation newer
  *       than the stored one. A holder that hung past {@code lockTimeout} and finishes after another instance took
  *       over never overwrites the newer token; it returns the stored one. A holder whose lock expired but that no
@@ -87,13 +100,17 @@ import javax.crypto.SecretKey;
  * {@code lockTimeout} must exceed the delegate's worst case (give its HTTP client a shorter timeout): a holder that
  * outlives its lock lets a second instance present the same refresh token. {@code waitTimeout} should be shorter
  * than the decorator's {@code refreshTimeout}, so that callers see this class's explanation rather than a bare
- * timeout.
+ * timeout. {@code failureCooldown} defaults to the decorator's own failure cooldown: after a failed refresh, each
+ * instance's decorator fails fast locally as well, and the fleet's record keeps instances that were not yet
+ * cooling down from calling the token endpoint.
  *
  * <h2>Security</h2>
  * Anyone who can read {@code key} in Redis can read the token, refresh token included. Use {@code rediss://},
  * a password or ACL user in the URI ({@code rediss://user:password@host:6379/0}), and, where the Redis operators
  * should not see tokens, {@link Builder#encryptionKey(SecretKey)}. Token values are never logged, and appear in
- * no message of this class.
+ * no message of this class. The failure record {@code key:failure} is not encrypted: it holds the generation and
+ * the delegate's exception type and message, as the core's own failure messages do; keep token values out of your
+ * refresher's exception messages.
  */
 public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable {
 
@@ -103,15 +120,40 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
     public static final Duration DEFAULT_WAIT_TIMEOUT = Duration.ofSeconds(8);
     /** Default of {@link Builder#minTimeToLive(Duration)}. */
     public static final Duration DEFAULT_MIN_TIME_TO_LIVE = Duration.ofSeconds(1);
+    /** Default of {@link Builder#failureCooldown(Duration)}: the core decorator's default failure cooldown. */
+    public static final Duration DEFAULT_FAILURE_COOLDOWN = Duration.ofSeconds(1);
 
     private static final System.Logger LOG = System.getLogger(RedisTokenRefresher.class.getName());
 
-    /** KEYS[1] token hash; ARGV generation, stored form, events channel. Writes only a newer generation. */
+    /**
+     * KEYS[1] token hash, KEYS[2] failure record; ARGV generation, stored form, events channel. Writes only a newer
+     * generation, and clears the record of a failed refresh.
+     */
     private static final String STORE_SCRIPT = ""
         + "local stored = tonumber(redis.call('HGET', KEYS[1], 'generation') or '0')\n"
         + "if tonumber(ARGV[1]) <= stored then return 0 end\n"
         + "redis.call('HSET', KEYS[1], 'generation', ARGV[1], 'token', ARGV[2])\n"
+        + "redis.call('DEL', KEYS[2])\n"
         + "redis.call('PUBLISH', ARGV[3], 'stored')\n"
+        + "return 1\n";
+    /**
+     * KEYS[1] token hash, KEYS[2] failure record; returns generation, stored form, record and the record's PTTL in
+     * one reply, so that the record is judged against the very generation it was read with.
+     */
+    private static final String READ_SCRIPT = ""
+        + "return {redis.call('HGET', KEYS[1], 'generation'), redis.call('HGET', KEYS[1], 'token'),\n"
+        + "    redis.call('GET', KEYS[2]), redis.call('PTTL', KEYS[2])}\n";
+    /**
+     * KEYS[1] lock, KEYS[2] failure record; ARGV owner, record, cooldown in ms, events channel. Records a failed
+     * refresh and releases the lock in one step, so no instance can take the lock and miss the record. Records
+     * nothing if another instance holds the lock: it took over, and its own outcome counts.
+     */
+    private static final String FAIL_SCRIPT = ""
+        + "local holder = redis.call('GET', KEYS[1])\n"
+        + "if holder and holder ~= ARGV[1] then return 0 end\n"
+        + "redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])\n"
+        + "if holder then redis.call('DEL', KEYS[1]) end\n"
+        + "redis.call('PUBLISH', ARGV[4], 'failed')\n"
         + "return 1\n";
     /** KEYS[1] lock; ARGV owner, events channel. Deletes the lock only for its owner. */
     private static final String RELEASE_SCRIPT = ""
@@ -119,20 +161,22 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         + "redis.call('DEL', KEYS[1])\n"
         + "redis.call('PUBLISH', ARGV[2], 'released')\n"
         + "return 1\n";
-    private static final String GENERATION = "generation";
-    private static final String TOKEN = "token";
     /** The pause before asking Redis again after it failed, so that an outage is not a busy loop. */
     private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** A failure reason is a diagnosis, not a log: long messages are cut. */
+    private static final int MAX_REASON_LENGTH = 300;
 
     private final RedisURI redisUri;
     private final String endpoint;
     private final String key;
     private final String lockKey;
     private final String channel;
+    private final String failureKey;
     private final TokenRefresher delegate;
     private final Duration lockTimeout;
     private final Duration waitTimeout;
     private final Duration minTimeToLive;
+    private final Duration failureCooldown;
     private final boolean fallbackToLocalRefresh;
     private final SharedTokenCodec codec;
     private final Clock clock;
@@ -150,10 +194,12 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         this.key = builder.key;
         this.lockKey = key + ":lock";
         this.channel = key + ":events";
+        this.failureKey = key + ":failure";
         this.delegate = builder.delegate;
         this.lockTimeout = builder.lockTimeout;
         this.waitTimeout = builder.waitTimeout;
         this.minTimeToLive = builder.minTimeToLive;
+        this.failureCooldown = builder.failureCooldown;
         this.fallbackToLocalRefresh = builder.fallbackToLocalRefresh;
         this.codec = new SharedTokenCodec(key, builder.encryptionKey);
         this.clock = builder.clock;
@@ -197,7 +243,9 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
      *
      * @param current the token being replaced, or null
      * @return the new token
-     * @throws RedisTokenRefreshException if no token could be had within {@code waitTimeout}
+     * @throws RedisTokenRefreshException if no token could be had within {@code waitTimeout}, or at once if the
+     *                                    fleet's last refresh of this token failed less than
+     *                                    {@code failureCooldown} ago
      * @throws Exception                  what the delegate threw, unchanged
      */
     @Override
@@ -212,11 +260,12 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             long pauseNanos;
             try {
                 RedisAsyncCommands<String, String> redis = commands(deadline);
-                Shared shared = read(redis, deadline);
+                Snapshot snapshot = read(redis, deadline);
                 lastFailure = null;
-                if (takesOver(shared, current)) {
-                    return shared.token;
+                if (takesOver(snapshot.shared, current)) {
+                    return snapshot.shared.token;
                 }
+                failIfRecentlyFailed(snapshot);
                 String owner = UUID.randomUUID().toString();
                 if (tryLock(redis, owner, deadline)) {
                     return refreshUnderLock(redis, owner, current);
@@ -279,28 +328,43 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
     public String toString() {
         return "RedisTokenRefresher{redis=" + (redisUri.isSsl() ? "rediss://" : "redis://") + endpoint
             + ", key='" + key + "', lockTimeout=" + lockTimeout + ", waitTimeout=" + waitTimeout
-            + ", encrypted=" + codec.encrypts() + ", fallbackToLocalRefresh=" + fallbackToLocalRefresh + '}';
+            + ", failureCooldown=" + failureCooldown + ", encrypted=" + codec.encrypts()
+            + ", fallbackToLocalRefresh=" + fallbackToLocalRefresh + '}';
     }
 
     private AccessToken refreshUnderLock(RedisAsyncCommands<String, String> redis, String owner,
                                          AccessToken current) throws Exception {
+        boolean released = false;
         try {
-            Shared shared = read(redis, System.nanoTime() + waitTimeout.toNanos());
+            Snapshot snapshot = read(redis, System.nanoTime() + waitTimeout.toNanos());
+            Shared shared = snapshot.shared;
             if (takesOver(shared, current)) {
                 return shared.token;
             }
-            AccessToken fresh = delegate.refresh(shared != null ? shared.token : current);
-            if (fresh == null) {
-                throw new IllegalStateException("the delegate of " + this + " returned null instead of a token");
+            // the holder before us may have failed after we last looked, and released the lock to us
+            failIfRecentlyFailed(snapshot);
+            long replaced = shared != null ? shared.generation : 0;
+            AccessToken fresh;
+            try {
+                fresh = delegate.refresh(shared != null ? shared.token : current);
+                if (fresh == null) {
+                    throw new IllegalStateException("the delegate of " + this + " returned null instead of a token");
+                }
+            } catch (Exception e) {
+                // an interrupted caller gave up; that says nothing about the token endpoint
+                if (!(e instanceof InterruptedException) && !Thread.currentThread().isInterrupted()) {
+                    released = recordFailure(redis, owner, replaced, e);
+                }
+                throw e;
             }
-            long generation = (shared != null ? shared.generation : 0) + 1;
+            long generation = replaced + 1;
             long deadline = System.nanoTime() + waitTimeout.toNanos();
             try {
-                Long stored = await(redis.eval(STORE_SCRIPT, ScriptOutputType.INTEGER, new String[] {key},
+                Long stored = await(redis.eval(STORE_SCRIPT, ScriptOutputType.INTEGER, new String[] {key, failureKey},
                     Long.toString(generation), codec.encode(fresh), channel), deadline);
                 if (stored == 0) {
                     // Fenced off: another instance took over after our lock expired and stored a newer token.
-                    Shared newer = read(redis, deadline);
+                    Shared newer = read(redis, deadline).shared;
                     LOG.log(System.Logger.Level.WARNING, "the refresh of key ''{0}'' outlived lockTimeout={1} and "
                         + "another instance stored a newer token; the delegate is slower than lockTimeout allows",
                         key, lockTimeout);
@@ -314,8 +378,49 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             }
             return fresh;
         } finally {
-            release(redis, owner);
+            if (!released) {
+                release(redis, owner);
+            }
         }
+    }
+
+    /**
+     * Records, for {@code failureCooldown}, that refreshing generation {@code replaced} failed, and releases the
+     * lock, so that the instances waiting for it fail at once instead of each calling the delegate in turn.
+     *
+     * @return whether the lock was released
+     */
+    private boolean recordFailure(RedisAsyncCommands<String, String> redis, String owner, long replaced,
+                                  Exception failure) {
+        if (failureCooldown.isZero()) {
+            return false;
+        }
+        try {
+            Long recorded = await(redis.eval(FAIL_SCRIPT, ScriptOutputType.INTEGER, new String[] {lockKey, failureKey},
+                owner, replaced + " " + reason(failure), Long.toString(failureCooldown.toMillis()), channel),
+                System.nanoTime() + waitTimeout.toNanos());
+            return recorded == 1;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not record the failed refresh of key ''{0}'' ({1}); other "
+                + "instances will try on their own", key, e.getMessage());
+            return false;
+        }
+    }
+
+    /** What the core decorator says of a failure too: its type and message, on one line and cut to length. */
+    private static String reason(Exception failure) {
+        String reason = failure.toString().replaceAll("[\\r\\n\\t]+", " ");
+        return reason.length() <= MAX_REASON_LENGTH ? reason : reason.substring(0, MAX_REASON_LENGTH) + "...";
+    }
+
+    private void failIfRecentlyFailed(Snapshot snapshot) {
+        if (snapshot.failureReason == null) {
+            return;
+        }
+        // the failure may have been this instance's own: the message says "an instance", not "another"
+        throw new RedisTokenRefreshException("the last refresh of key '" + key + "' failed on an instance of the "
+            + "fleet, and every instance holds off for its failureCooldown; next attempt allowed in "
+            + snapshot.failureRemainingMillis + "ms; cause of the last failure: " + snapshot.failureReason, null);
     }
 
     private void release(RedisAsyncCommands<String, String> redis, String owner) {
@@ -333,19 +438,34 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             deadline));
     }
 
-    private Shared read(RedisAsyncCommands<String, String> redis, long deadline) {
-        List<KeyValue<String, String>> fields = await(redis.hmget(key, GENERATION, TOKEN), deadline);
-        if (fields.size() != 2 || !fields.get(0).hasValue() || !fields.get(1).hasValue()) {
-            return null;
+    private Snapshot read(RedisAsyncCommands<String, String> redis, long deadline) {
+        List<Object> fields = await(redis.eval(READ_SCRIPT, ScriptOutputType.MULTI, new String[] {key, failureKey}),
+            deadline);
+        Shared shared = null;
+        if (fields.get(0) != null && fields.get(1) != null) {
+            shared = new Shared(generation(fields.get(0), key), codec.decode((String) fields.get(1)));
         }
-        long generation;
+        String record = (String) fields.get(2);
+        long remainingMillis = (Long) fields.get(3);
+        // a record without expiry was not written by us; one for an older generation was overtaken by a success
+        if (record == null || remainingMillis <= 0) {
+            return new Snapshot(shared, null, 0);
+        }
+        int space = record.indexOf(' ');
+        long failed = generation(space < 0 ? record : record.substring(0, space), failureKey);
+        if (failed != (shared != null ? shared.generation : 0)) {
+            return new Snapshot(shared, null, 0);
+        }
+        return new Snapshot(shared, record.substring(space + 1), remainingMillis);
+    }
+
+    private static long generation(Object value, String where) {
         try {
-            generation = Long.parseLong(fields.get(0).getValue());
+            return Long.parseLong((String) value);
         } catch (NumberFormatException e) {
-            throw new IllegalStateException("the generation under key '" + key + "' is not a number; is the key "
+            throw new IllegalStateException("the generation under key '" + where + "' is not a number; is the key "
                 + "used by something else?");
         }
-        return new Shared(generation, codec.decode(fields.get(1).getValue()));
     }
 
     private boolean takesOver(Shared shared, AccessToken current) {
@@ -471,6 +591,22 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         }
     }
 
+    /**
+     * One consistent look at Redis: the shared token, and the reason and remaining cooldown of a failed refresh of
+     * exactly that token, if any.
+     */
+    private static final class Snapshot {
+        final Shared shared;
+        final String failureReason;
+        final long failureRemainingMillis;
+
+        Snapshot(Shared shared, String failureReason, long failureRemainingMillis) {
+            this.shared = shared;
+            this.failureReason = failureReason;
+            this.failureRemainingMillis = failureRemainingMillis;
+        }
+    }
+
     /** Redis could not be reached or did not answer in time; caught by the retry loop, never thrown to users. */
     private static final class RedisUnavailable extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -499,6 +635,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         private Duration lockTimeout = DEFAULT_LOCK_TIMEOUT;
         private Duration waitTimeout = DEFAULT_WAIT_TIMEOUT;
         private Duration minTimeToLive = DEFAULT_MIN_TIME_TO_LIVE;
+        private Duration failureCooldown = DEFAULT_FAILURE_COOLDOWN;
         private boolean fallbackToLocalRefresh;
         private SecretKey encryptionKey;
         private Clock clock = Clock.systemUTC();
@@ -542,6 +679,28 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                 throw new IllegalArgumentException("minTimeToLive must not be negative, but was " + minTimeToLive);
             }
             this.minTimeToLive = minTimeToLive;
+            return this;
+        }
+
+        /**
+         * How long the whole fleet holds off after the delegate failed under the lock. The failing instance
+         * records the failure beside the token, with the exception's type and message (never a token), and
+         * releases the lock; every instance that would replace the same token then fails at once with a
+         * {@link RedisTokenRefreshException} instead of calling the delegate in turn, so a failing token endpoint
+         * sees one request, not one per instance. After the cooldown, the next instance refreshes normally; a
+         * successful refresh clears the record. Zero turns this off: each waiting instance then tries the delegate
+         * itself, one after another. Default {@link #DEFAULT_FAILURE_COOLDOWN}; zero, or at least 1ms.
+         *
+         * <p>Redis times the cooldown, so clocks of the instances need not agree. The instance that failed decides
+         * its length; give every instance the same value.
+         */
+        public Builder failureCooldown(Duration failureCooldown) {
+            Objects.requireNonNull(failureCooldown, "failureCooldown must not be null");
+            if (failureCooldown.isNegative() || (!failureCooldown.isZero() && failureCooldown.toMillis() < 1)) {
+                throw new IllegalArgumentException("failureCooldown must be zero or at least 1ms, but was "
+                    + failureCooldown);
+            }
+            this.failureCooldown = failureCooldown;
             return this;
         }
 

@@ -95,6 +95,11 @@ class RedisTokenRefresherTest {
         return inspection.sync();
     }
 
+    /** Instances whose last command asked how long the lock lives: they are waiting for it. */
+    private static long clientsWaitingForTheLock() {
+        return raw().clientList().lines().filter(client -> client.contains(" cmd=pttl ")).count();
+    }
+
     @Test
     void newInstanceTakesSharedTokenWithoutCallingItsDelegate() throws Exception {
         AccessToken first = token("first");
@@ -224,12 +229,142 @@ class RedisTokenRefresherTest {
         IOException failure = new IOException("token endpoint down");
         RedisTokenRefresher failing = track(builder(current -> {
             throw failure;
-        }).build());
+        }).failureCooldown(Duration.ZERO).build());
 
         assertThatThrownBy(() -> failing.refresh(null)).isSameAs(failure);
         assertThat(raw().exists(key + ":lock")).isZero();
+        assertThat(raw().exists(key + ":failure")).isZero();
         AccessToken recovered = token("recovered");
-        assertThat(track(builder(current -> recovered).build()).refresh(null)).isEqualTo(recovered);
+        assertThat(track(builder(current -> recovered).failureCooldown(Duration.ZERO).build()).refresh(null))
+            .isEqualTo(recovered);
+    }
+
+    @Test
+    void failedRefreshFailsEveryWaitingInstanceOnceAndTheEndpointSeesOneRequestPerCooldown() throws Exception {
+        int waiters = 4;
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch holderInDelegate = new CountDownLatch(1);
+        CountDownLatch releaseHolder = new CountDownLatch(1);
+        CountDownLatch secondInDelegate = new CountDownLatch(1);
+        CountDownLatch releaseSecond = new CountDownLatch(1);
+        AccessToken recovered = token("recovered");
+        TokenRefresher endpoint = current -> {
+            if (calls.incrementAndGet() == 1) {
+                holderInDelegate.countDown();
+                releaseHolder.await(10, TimeUnit.SECONDS);
+                throw new IOException("token endpoint down (503)");
+            }
+            secondInDelegate.countDown();
+            releaseSecond.await(10, TimeUnit.SECONDS);
+            return recovered;
+        };
+        List<RedisTokenRefresher> fleet = new ArrayList<>();
+        for (int i = 0; i <= waiters; i++) {
+            // a lock that would live 30s: only the failure record and its publish can end the wait this soon
+            fleet.add(track(builder(endpoint).lockTimeout(Duration.ofSeconds(30)).waitTimeout(Duration.ofSeconds(10))
+                .failureCooldown(Duration.ofSeconds(3)).build()));
+        }
+
+        Future<AccessToken> held = threads.submit(() -> fleet.get(0).refresh(null));
+        assertThat(holderInDelegate.await(10, TimeUnit.SECONDS)).isTrue();
+        List<Future<AccessToken>> waiting = new ArrayList<>();
+        for (RedisTokenRefresher waiter : fleet.subList(1, fleet.size())) {
+            waiting.add(threads.submit(() -> waiter.refresh(null)));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> clientsWaitingForTheLock() == waiters);
+        releaseHolder.countDown();
+
+        assertThatThrownBy(() -> held.get(5, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(IOException.class).hasRootCauseMessage("token endpoint down (503)");
+        for (Future<AccessToken> waiter : waiting) {
+            assertThatThrownBy(() -> waiter.get(5, TimeUnit.SECONDS))
+                .cause()
+                .isInstanceOf(RedisTokenRefreshException.class)
+                .hasMessageContaining("the last refresh of key '" + key + "' failed on an instance of the fleet")
+                .hasMessageMatching(".*next attempt allowed in \\d+ms.*")
+                .hasMessageEndingWith("cause of the last failure: java.io.IOException: token endpoint down (503)");
+        }
+        assertThat(calls).hasValue(1);
+        assertThat(raw().exists(key + ":lock")).isZero();
+        // a call during the cooldown fails fast too, on any instance, the failing one included
+        for (RedisTokenRefresher instance : fleet) {
+            assertThatThrownBy(() -> instance.refresh(null)).isInstanceOf(RedisTokenRefreshException.class);
+        }
+        assertThat(calls).hasValue(1);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> raw().exists(key + ":failure") == 0);
+        List<Future<AccessToken>> afterCooldown = new ArrayList<>();
+        for (RedisTokenRefresher instance : fleet) {
+            afterCooldown.add(threads.submit(() -> instance.refresh(null)));
+        }
+        assertThat(secondInDelegate.await(10, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> clientsWaitingForTheLock() == waiters);
+        releaseSecond.countDown();
+
+        for (Future<AccessToken> result : afterCooldown) {
+            assertThat(result.get(5, TimeUnit.SECONDS)).isEqualTo(recovered);
+        }
+        assertThat(calls).hasValue(2);
+        assertThat(raw().hget(key, "generation")).isEqualTo("1");
+    }
+
+    @Test
+    void withoutFailureCooldownEachWaitingInstanceCallsTheFailingDelegateInTurn() throws Exception {
+        int waiters = 3;
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch holderInDelegate = new CountDownLatch(1);
+        CountDownLatch releaseHolder = new CountDownLatch(1);
+        TokenRefresher endpoint = current -> {
+            if (calls.incrementAndGet() == 1) {
+                holderInDelegate.countDown();
+                releaseHolder.await(10, TimeUnit.SECONDS);
+            }
+            throw new IOException("token endpoint down");
+        };
+        List<RedisTokenRefresher> fleet = new ArrayList<>();
+        for (int i = 0; i <= waiters; i++) {
+            fleet.add(track(builder(endpoint).lockTimeout(Duration.ofSeconds(30)).waitTimeout(Duration.ofSeconds(10))
+                .failureCooldown(Duration.ZERO).build()));
+        }
+
+        Future<AccessToken> held = threads.submit(() -> fleet.get(0).refresh(null));
+        assertThat(holderInDelegate.await(10, TimeUnit.SECONDS)).isTrue();
+        List<Future<AccessToken>> waiting = new ArrayList<>();
+        for (RedisTokenRefresher waiter : fleet.subList(1, fleet.size())) {
+            waiting.add(threads.submit(() -> waiter.refresh(null)));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> clientsWaitingForTheLock() == waiters);
+        releaseHolder.countDown();
+
+        assertThatThrownBy(() -> held.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
+        for (Future<AccessToken> waiter : waiting) {
+            assertThatThrownBy(() -> waiter.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
+        }
+        assertThat(calls).hasValue(1 + waiters);
+        assertThat(raw().exists(key + ":failure")).isZero();
+    }
+
+    @Test
+    void failureRecordHoldsOffOnlyTheGenerationItWasRecordedFor() throws Exception {
+        AccessToken expired = AccessToken.of("expired", Instant.now().minusSeconds(1)).withRefreshToken("r");
+        track(builder(current -> expired).build()).refresh(null);
+        AtomicInteger calls = new AtomicInteger();
+        RedisTokenRefresher refresher = track(builder(current -> {
+            calls.incrementAndGet();
+            return token("next");
+        }).build());
+
+        raw().set(key + ":failure", "1 java.io.IOException: down", io.lettuce.core.SetArgs.Builder.px(30_000));
+        assertThatThrownBy(() -> refresher.refresh(expired))
+            .isInstanceOf(RedisTokenRefreshException.class)
+            .hasMessageContaining("java.io.IOException: down");
+        assertThat(calls).hasValue(0);
+
+        // a record of a failure to replace generation 0 was overtaken by the token stored as generation 1
+        raw().set(key + ":failure", "0 java.io.IOException: down", io.lettuce.core.SetArgs.Builder.px(30_000));
+        assertThat(refresher.refresh(expired).value()).isEqualTo("next");
+        assertThat(calls).hasValue(1);
+        assertThat(raw().exists(key + ":failure")).isZero();
     }
 
     @Test
@@ -323,6 +458,12 @@ class RedisTokenRefresherTest {
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("waitTimeout");
         assertThatThrownBy(() -> builder.minTimeToLive(Duration.ofMillis(-1)))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minTimeToLive");
+        assertThatThrownBy(() -> builder.failureCooldown(Duration.ofMillis(-1)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("failureCooldown");
+        assertThatThrownBy(() -> builder.failureCooldown(Duration.ofNanos(1)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("failureCooldown must be zero or");
+        assertThatThrownBy(() -> builder.failureCooldown(null))
+            .isInstanceOf(NullPointerException.class).hasMessageContaining("failureCooldown");
         assertThatThrownBy(() -> builder.encryptionKey(new SecretKeySpec(new byte[10], "AES")))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("encryptionKey");
         assertThatThrownBy(() -> builder.encryptionKey(new SecretKeySpec(new byte[16], "HmacSHA256")))
