@@ -7,7 +7,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The immutable configuration of a {@link TokenRefreshDecorator}.
@@ -30,6 +33,13 @@ public final class TokenRefreshConfig {
     public static final Predicate<Throwable> DEFAULT_REFRESH_ON_EXCEPTION = throwable -> false;
     /** By default, no result says that the token was rejected. */
     public static final Predicate<Object> DEFAULT_REFRESH_ON_RESULT = result -> false;
+    /**
+     * A rejected result that is discarded before the retry is closed if it is {@link AutoCloseable} (an OkHttp
+     * {@code Response}, for example), so that its connection is not leaked. An exception from {@code close()} is
+     * logged and ignored.
+     */
+    public static final Consumer<Object> DEFAULT_CONSUME_RESULT_BEFORE_RETRY_ATTEMPT =
+        TokenRefreshConfig::closeQuietly;
     /** A token is refreshed in the background 30 seconds before it expires (at most half its lifetime ahead). */
     public static final Duration DEFAULT_REFRESH_AHEAD = Duration.ofSeconds(30);
     /** Calls waiting for a refresh are released after 10 seconds. */
@@ -41,6 +51,7 @@ public final class TokenRefreshConfig {
 
     private final Predicate<Throwable> refreshOnException;
     private final Predicate<Object> refreshOnResult;
+    private final Consumer<Object> consumeResultBeforeRetryAttempt;
     private final Duration refreshAhead;
     private final Duration refreshTimeout;
     private final IntervalFunction failureCooldown;
@@ -51,6 +62,7 @@ public final class TokenRefreshConfig {
     private TokenRefreshConfig(Builder builder) {
         this.refreshOnException = builder.refreshOnException;
         this.refreshOnResult = builder.refreshOnResult;
+        this.consumeResultBeforeRetryAttempt = builder.consumeResultBeforeRetryAttempt;
         this.refreshAhead = builder.refreshAhead;
         this.refreshTimeout = builder.refreshTimeout;
         this.failureCooldown = builder.failureCooldown;
@@ -82,6 +94,11 @@ public final class TokenRefreshConfig {
     /** @return what a rejected token looks like as a result */
     public Predicate<Object> getRefreshOnResult() {
         return refreshOnResult;
+    }
+
+    /** @return what is done with a rejected result that is discarded because the call is retried */
+    public Consumer<Object> getConsumeResultBeforeRetryAttempt() {
+        return consumeResultBeforeRetryAttempt;
     }
 
     /** @return how long before its expiry a token is refreshed in the background */
@@ -125,11 +142,23 @@ public final class TokenRefreshConfig {
             + ", clock=" + clock + '}';
     }
 
+    private static void closeQuietly(Object result) {
+        if (result instanceof AutoCloseable) {
+            try {
+                ((AutoCloseable) result).close();
+            } catch (Exception e) {
+                Logger.getLogger(TokenRefreshConfig.class.getName()).log(Level.FINE,
+                    "closing a rejected result before the retry failed", e);
+            }
+        }
+    }
+
     /** Builds a {@link TokenRefreshConfig}. Not thread-safe. */
     public static final class Builder {
 
         private Predicate<Throwable> refreshOnException = DEFAULT_REFRESH_ON_EXCEPTION;
         private Predicate<Object> refreshOnResult = DEFAULT_REFRESH_ON_RESULT;
+        private Consumer<Object> consumeResultBeforeRetryAttempt = DEFAULT_CONSUME_RESULT_BEFORE_RETRY_ATTEMPT;
         private Duration refreshAhead = DEFAULT_REFRESH_AHEAD;
         private Duration refreshTimeout = DEFAULT_REFRESH_TIMEOUT;
         private IntervalFunction failureCooldown = fixedCooldown(DEFAULT_FAILURE_COOLDOWN);
@@ -143,6 +172,7 @@ public final class TokenRefreshConfig {
         private Builder(TokenRefreshConfig base) {
             this.refreshOnException = base.refreshOnException;
             this.refreshOnResult = base.refreshOnResult;
+            this.consumeResultBeforeRetryAttempt = base.consumeResultBeforeRetryAttempt;
             this.refreshAhead = base.refreshAhead;
             this.refreshTimeout = base.refreshTimeout;
             this.failureCooldown = base.failureCooldown;
@@ -168,6 +198,18 @@ public final class TokenRefreshConfig {
          */
         public Builder refreshOnResult(Predicate<Object> refreshOnResult) {
             this.refreshOnResult = Objects.requireNonNull(refreshOnResult, "refreshOnResult must not be null");
+            return this;
+        }
+
+        /**
+         * What to do with a rejected result that the decorator discards to retry with a new token, like Resilience4j
+         * Retry's option of the same name. The default closes {@link AutoCloseable} results; set it to release
+         * anything else a result holds, for example
+         * {@code r -> ((HttpResponse<InputStream>) r).body().close()}. Not called for the result a call returns.
+         */
+        public Builder consumeResultBeforeRetryAttempt(Consumer<Object> consumeResultBeforeRetryAttempt) {
+            this.consumeResultBeforeRetryAttempt = Objects.requireNonNull(consumeResultBeforeRetryAttempt,
+                "consumeResultBeforeRetryAttempt must not be null");
             return this;
         }
 

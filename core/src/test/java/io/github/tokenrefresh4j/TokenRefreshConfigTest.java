@@ -97,6 +97,8 @@ class TokenRefreshConfigTest {
         assertThatThrownBy(() -> builder.failureCooldown((IntervalFunction) null))
             .hasMessage("failureCooldown must not be null");
         assertThatThrownBy(() -> builder.clock(null)).hasMessage("clock must not be null");
+        assertThatThrownBy(() -> builder.consumeResultBeforeRetryAttempt(null))
+            .hasMessage("consumeResultBeforeRetryAttempt must not be null");
         assertThatThrownBy(() -> builder.refreshExecutor(null)).hasMessage("refreshExecutor must not be null");
         assertThatThrownBy(() -> TokenRefreshConfig.from(null)).hasMessage("baseConfig must not be null");
     }

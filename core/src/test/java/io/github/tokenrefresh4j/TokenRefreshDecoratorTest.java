@@ -328,6 +328,38 @@ class TokenRefreshDecoratorTest {
         }
 
         @Test
+        void discardedRejectedResultsAreClosedButTheReturnedOneIsNot() {
+            TokenRefreshDecorator decorator = decorator(config().refreshOnResult(r -> true).build());
+            List<Boolean> closed = new CopyOnWriteArrayList<>();
+            List<AutoCloseable> results = new ArrayList<>();
+
+            AutoCloseable returned = decorator.executeFunction(token -> {
+                int index = closed.size();
+                closed.add(false);
+                AutoCloseable result = () -> closed.set(index, true);
+                results.add(result);
+                return result;
+            });
+
+            assertThat(returned).isSameAs(results.get(1));
+            assertThat(closed).containsExactly(true, false);
+        }
+
+        @Test
+        void customConsumerReleasesRejectedResultsBeforeTheRetry() throws Exception {
+            List<Response> consumed = new CopyOnWriteArrayList<>();
+            TokenRefreshDecorator decorator = decorator(config().consumeResultBeforeRetryAttempt(r ->
+                consumed.add((Response) r)).build());
+
+            Response sync = api(decorator, Set.of()).get();
+            Response async = decorator.executeCompletionStage(token ->
+                CompletableFuture.completedFuture(new Response(401, token.value()))).toCompletableFuture().get();
+
+            assertThat(consumed).hasSize(2).doesNotContain(sync, async);
+            assertThat(consumed).allSatisfy(r -> assertThat(r.status).isEqualTo(401));
+        }
+
+        @Test
         void maxRefreshAttemptsPerCallBoundsTheRounds() {
             TokenRefreshDecorator decorator = decorator(config().maxRefreshAttemptsPerCall(3).build());
             Response response = api(decorator, Set.of()).get();

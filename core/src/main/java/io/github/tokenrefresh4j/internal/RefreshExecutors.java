@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The library's shared threads, all daemons, created on first use: a pool that runs refreshers, and one scheduler
- * thread for refresh timeouts and expiry deadlines. Scheduled tasks only swap state, they never call user code.
+ * The library's shared threads, all daemons, created on first use and ended after a while idle: a pool that runs
+ * refreshers, and one scheduler thread for refresh timeouts and expiry deadlines. Scheduled tasks only swap state
+ * or hand off to the pool; they never call user code on the scheduler thread.
  */
 public final class RefreshExecutors {
 
@@ -39,6 +40,10 @@ public final class RefreshExecutors {
             ScheduledThreadPoolExecutor scheduler =
                 new ScheduledThreadPoolExecutor(1, daemonThreads("tokenrefresh4j-scheduler-"));
             scheduler.setRemoveOnCancelPolicy(true);
+            // An idle library leaves no thread behind (redeploys, exec:java); while any task is pending, the
+            // JDK keeps the last worker alive, so no deadline is missed.
+            scheduler.setKeepAliveTime(10, TimeUnit.SECONDS);
+            scheduler.allowCoreThreadTimeOut(true);
             return scheduler;
         }
     }

@@ -35,6 +35,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.logging.Level;
@@ -114,6 +115,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     private final Map<String, String> tags;
     private final Predicate<Throwable> refreshOnException;
     private final Predicate<Object> refreshOnResult;
+    private final Consumer<Object> consumeResultBeforeRetryAttempt;
     private final int maxRefreshAttemptsPerCall;
     private final Duration refreshAhead;
     private final long refreshTimeoutNanos;
@@ -137,6 +139,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         this.tags = Collections.unmodifiableMap(new HashMap<>(Objects.requireNonNull(tags, "tags must not be null")));
         this.refreshOnException = config.getRefreshOnException();
         this.refreshOnResult = config.getRefreshOnResult();
+        this.consumeResultBeforeRetryAttempt = config.getConsumeResultBeforeRetryAttempt();
         this.maxRefreshAttemptsPerCall = config.getMaxRefreshAttemptsPerCall();
         this.refreshAhead = config.getRefreshAhead();
         this.refreshTimeoutNanos = config.getRefreshTimeout().toNanos();
@@ -239,6 +242,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             if (retries >= maxRefreshAttemptsPerCall) {
                 return result;
             }
+            consumeResultBeforeRetryAttempt.accept(result);
             token = await(acquire(token));
         }
     }
@@ -588,6 +592,9 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                     onRejected(token);
                     if (retries < maxRefreshAttemptsPerCall) {
                         retries++;
+                        if (cause == null) {
+                            consumeResultBeforeRetryAttempt.accept(result);
+                        }
                         acquireThenCall(token);
                         return;
                     }

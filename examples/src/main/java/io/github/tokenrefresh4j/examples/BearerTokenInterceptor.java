@@ -23,8 +23,9 @@ import java.util.function.Predicate;
  *     .build();
  * }</pre>
  *
- * <p>A rejected response is buffered and closed before the decorator sees it: the decorator drops a rejected
- * result when it sends the call again, and OkHttp sends nothing new while a response is open. When the call cannot
+ * <p>A rejected response that the decorator discards to send the call again is closed by it first (a
+ * {@code Response} is {@link AutoCloseable}; see {@code TokenRefreshConfig.consumeResultBeforeRetryAttempt}), as
+ * OkHttp requires before an interceptor proceeds a second time. When the call cannot
  * get a token, the {@link TokenRefreshException} reaches OkHttp as the cause of an {@link IOException}, the type
  * OkHttp expects from an interceptor.
  */
@@ -35,9 +36,6 @@ public final class BearerTokenInterceptor implements Interceptor {
         && ((Response) result).code() == 401
         && ((Response) result).headers("WWW-Authenticate").stream()
             .anyMatch(challenge -> challenge.startsWith("Bearer") && challenge.contains("invalid_token"));
-
-    /** A 401 body larger than this is cut when it is buffered. */
-    private static final long MAX_REJECTED_BODY_BYTES = 64 * 1024;
 
     private final TokenRefreshDecorator tokens;
 
@@ -60,12 +58,9 @@ public final class BearerTokenInterceptor implements Interceptor {
     @Override
     public Response intercept(Chain chain) throws IOException {
         try {
-            return tokens.executeCheckedFunction(token -> {
-                Response response = chain.proceed(chain.request().newBuilder()
-                    .header("Authorization", "Bearer " + token.value())
-                    .build());
-                return response.code() == 401 ? buffered(response) : response;
-            });
+            return tokens.executeCheckedFunction(token -> chain.proceed(chain.request().newBuilder()
+                .header("Authorization", "Bearer " + token.value())
+                .build()));
         } catch (IOException | RuntimeException | Error e) {
             if (e instanceof TokenRefreshException) {
                 throw new IOException(e.getMessage(), e);
@@ -73,12 +68,6 @@ public final class BearerTokenInterceptor implements Interceptor {
             throw e;
         } catch (Throwable t) {
             throw new IOException(t);
-        }
-    }
-
-    private static Response buffered(Response response) throws IOException {
-        try (response) {
-            return response.newBuilder().body(response.peekBody(MAX_REJECTED_BODY_BYTES)).build();
         }
     }
 }
