@@ -1,6 +1,12 @@
 package io.github.tokenrefresh4j.internal;
 
+import io.github.resilience4j.core.EventConsumer;
+import io.github.resilience4j.core.Registry;
 import io.github.resilience4j.core.registry.AbstractRegistry;
+import io.github.resilience4j.core.registry.EntryAddedEvent;
+import io.github.resilience4j.core.registry.EntryRemovedEvent;
+import io.github.resilience4j.core.registry.EntryReplacedEvent;
+import io.github.resilience4j.core.registry.RegistryEvent;
 import io.github.resilience4j.core.registry.RegistryEventConsumer;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
@@ -13,15 +19,69 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** A {@link TokenRefreshRegistry} that keeps its decorators in memory. */
 public final class InMemoryTokenRefreshRegistry
     extends AbstractRegistry<TokenRefreshDecorator, TokenRefreshConfig> implements TokenRefreshRegistry {
 
+    private static final Logger LOG = Logger.getLogger(InMemoryTokenRefreshRegistry.class.getName());
+
     public InMemoryTokenRefreshRegistry(TokenRefreshConfig defaultConfig,
                                         List<RegistryEventConsumer<TokenRefreshDecorator>> consumers,
                                         Map<String, String> tags) {
         super(Objects.requireNonNull(defaultConfig, "defaultConfig must not be null"), consumers, tags);
+    }
+
+    /**
+     * Consumers registered here are guarded: Resilience4j's registry publishes entry events inside its map update, so
+     * a consumer that throws (a metrics binder whose meter registry fails, say) would otherwise make every later
+     * {@code tokenRefresh(name, ...)} fail and leave the decorator unregistered. A consumer that throws is logged and
+     * skipped, as the decorators' own event consumers are.
+     */
+    @Override
+    public Registry.EventPublisher<TokenRefreshDecorator> getEventPublisher() {
+        Registry.EventPublisher<TokenRefreshDecorator> delegate = super.getEventPublisher();
+        return new Registry.EventPublisher<>() {
+            @Override
+            public Registry.EventPublisher<TokenRefreshDecorator> onEntryAdded(
+                EventConsumer<EntryAddedEvent<TokenRefreshDecorator>> consumer) {
+                delegate.onEntryAdded(guarded(consumer));
+                return this;
+            }
+
+            @Override
+            public Registry.EventPublisher<TokenRefreshDecorator> onEntryRemoved(
+                EventConsumer<EntryRemovedEvent<TokenRefreshDecorator>> consumer) {
+                delegate.onEntryRemoved(guarded(consumer));
+                return this;
+            }
+
+            @Override
+            public Registry.EventPublisher<TokenRefreshDecorator> onEntryReplaced(
+                EventConsumer<EntryReplacedEvent<TokenRefreshDecorator>> consumer) {
+                delegate.onEntryReplaced(guarded(consumer));
+                return this;
+            }
+
+            @Override
+            public void onEvent(EventConsumer<RegistryEvent> consumer) {
+                delegate.onEvent(guarded(consumer));
+            }
+        };
+    }
+
+    private static <T extends RegistryEvent> EventConsumer<T> guarded(EventConsumer<T> consumer) {
+        Objects.requireNonNull(consumer, "eventConsumer must not be null");
+        return event -> {
+            try {
+                consumer.consumeEvent(event);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a TokenRefreshRegistry event consumer threw on " + event.getEventType()
+                    + "; the registry change itself was made", e);
+            }
+        };
     }
 
     @Override

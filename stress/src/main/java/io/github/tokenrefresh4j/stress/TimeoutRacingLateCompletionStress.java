@@ -1,0 +1,51 @@
+package io.github.tokenrefresh4j.stress;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.LL_Result;
+
+import io.github.tokenrefresh4j.internal.TimeoutTrigger;
+import java.util.concurrent.CompletableFuture;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+/**
+ * The refresh timeout fires at the moment the refresher returns. Either the token wins and the caller gets it, or
+ * the timeout wins, the caller is released with a timeout, and the late token is discarded: it must never be
+ * installed after its waiters were told the refresh timed out (Google auth #692: a caller saw a token state that
+ * did not match what it was told).
+ * Results: the caller, the decorator's current token afterwards.
+ */
+@JCStressTest
+@Outcome(id = "t1, t1", expect = ACCEPTABLE, desc = "the refresher won")
+@Outcome(id = "timeout, none", expect = ACCEPTABLE, desc = "the timeout won; the late token was discarded")
+@Outcome(expect = FORBIDDEN, desc = "the late token won after the timeout, or the caller was lost")
+@State
+public class TimeoutRacingLateCompletionStress {
+
+    private final Rig rig = new Rig();
+    private final TimeoutTrigger[] timeout = new TimeoutTrigger[1];
+    private final CompletableFuture<String> call = TimeoutTrigger.capture(rig::callAsync, timeout);
+    private final Runnable refresher = rig.executor.takeRefresher();
+
+    @Actor
+    public void lateCompletion() {
+        refresher.run();
+    }
+
+    @Actor
+    public void timeoutFires() {
+        timeout[0].fire();
+    }
+
+    @Arbiter
+    public void arbiter(LL_Result r) {
+        Rig.awaitDone(call); // a fired timeout completes the call on a library thread, just after
+        r.r1 = Rig.outcome(call);
+        r.r2 = rig.tokens.currentToken() == null ? "none" : rig.tokens.currentToken().value();
+    }
+}
