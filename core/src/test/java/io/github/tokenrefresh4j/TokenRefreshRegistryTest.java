@@ -82,6 +82,29 @@ class TokenRefreshRegistryTest {
     }
 
     @Test
+    void consumerGivenAtConstructionThatThrowsDoesNotStopTheRegistration() {
+        TokenRefreshRegistry registry = TokenRefreshRegistry.of(TokenRefreshConfig.ofDefaults(),
+            new RegistryEventConsumer<TokenRefreshDecorator>() {
+                @Override
+                public void onEntryAddedEvent(EntryAddedEvent<TokenRefreshDecorator> event) {
+                    throw new IllegalStateException("meter registry down");
+                }
+
+                @Override
+                public void onEntryRemovedEvent(EntryRemovedEvent<TokenRefreshDecorator> event) {
+                }
+
+                @Override
+                public void onEntryReplacedEvent(EntryReplacedEvent<TokenRefreshDecorator> event) {
+                }
+            });
+
+        TokenRefreshDecorator decorator = registry.tokenRefresh("orders", refresher);
+
+        assertThat(registry.find("orders")).containsSame(decorator);
+    }
+
+    @Test
     void nullArgumentsAreRefusedNamingTheParameter() {
         TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
         assertThatThrownBy(() -> registry.tokenRefresh(null, refresher)).isInstanceOf(NullPointerException.class);
