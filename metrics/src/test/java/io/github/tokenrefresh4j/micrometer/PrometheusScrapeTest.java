@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.micrometer;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.MutableClock;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;

@@ -258,20 +258,9 @@ class RedisTokenRefresherTest {
             releaseSecond.await(10, TimeUnit.SECONDS);
             return recovered;
         };
-        List<RedisTokenRefresher> fleet = new ArrayList<>();
-        for (int i = 0; i <= waiters; i++) {
-            // a lock that would live 30s: only the failure record and its publish can end the wait this soon
-            fleet.add(track(builder(endpoint).lockTimeout(Duration.ofSeconds(30)).waitTimeout(Duration.ofSeconds(10))
-                .failureCooldown(Duration.ofSeconds(3)).build()));
-        }
-
+        List<RedisTokenRefresher> fleet = fleet(endpoint, waiters, Duration.ofSeconds(3));
         Future<AccessToken> held = threads.submit(() -> fleet.get(0).refresh(null));
-        assertThat(holderInDelegate.await(10, TimeUnit.SECONDS)).isTrue();
-        List<Future<AccessToken>> waiting = new ArrayList<>();
-        for (RedisTokenRefresher waiter : fleet.subList(1, fleet.size())) {
-            waiting.add(threads.submit(() -> waiter.refresh(null)));
-        }
-        await().atMost(Duration.ofSeconds(5)).until(() -> clientsWaitingForTheLock() == waiters);
+        List<Future<AccessToken>> waiting = othersWaitForTheHolder(fleet, holderInDelegate);
         releaseHolder.countDown();
 
         assertThatThrownBy(() -> held.get(5, TimeUnit.SECONDS))
@@ -308,6 +297,29 @@ class RedisTokenRefresherTest {
         assertThat(raw().hget(key, "generation")).isEqualTo("1");
     }
 
+    /** One holder and {@code waiters} more instances, on a lock that would live 30 s. */
+    private List<RedisTokenRefresher> fleet(TokenRefresher endpoint, int waiters, Duration failureCooldown) {
+        List<RedisTokenRefresher> fleet = new ArrayList<>();
+        for (int i = 0; i <= waiters; i++) {
+            // only the failure record and its publish can end the others' wait this soon
+            fleet.add(track(builder(endpoint).lockTimeout(Duration.ofSeconds(30)).waitTimeout(Duration.ofSeconds(10))
+                .failureCooldown(failureCooldown).build()));
+        }
+        return fleet;
+    }
+
+    /** Once the holder (the first instance) is in its delegate, every other instance starts waiting for its lock. */
+    private List<Future<AccessToken>> othersWaitForTheHolder(List<RedisTokenRefresher> fleet,
+                                                             CountDownLatch holderInDelegate) throws Exception {
+        assertThat(holderInDelegate.await(10, TimeUnit.SECONDS)).isTrue();
+        List<Future<AccessToken>> waiting = new ArrayList<>();
+        for (RedisTokenRefresher waiter : fleet.subList(1, fleet.size())) {
+            waiting.add(threads.submit(() -> waiter.refresh(null)));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> clientsWaitingForTheLock() == waiting.size());
+        return waiting;
+    }
+
     @Test
     void withoutFailureCooldownEachWaitingInstanceCallsTheFailingDelegateInTurn() throws Exception {
         int waiters = 3;
@@ -321,19 +333,9 @@ class RedisTokenRefresherTest {
             }
             throw new IOException("token endpoint down");
         };
-        List<RedisTokenRefresher> fleet = new ArrayList<>();
-        for (int i = 0; i <= waiters; i++) {
-            fleet.add(track(builder(endpoint).lockTimeout(Duration.ofSeconds(30)).waitTimeout(Duration.ofSeconds(10))
-                .failureCooldown(Duration.ZERO).build()));
-        }
-
+        List<RedisTokenRefresher> fleet = fleet(endpoint, waiters, Duration.ZERO);
         Future<AccessToken> held = threads.submit(() -> fleet.get(0).refresh(null));
-        assertThat(holderInDelegate.await(10, TimeUnit.SECONDS)).isTrue();
-        List<Future<AccessToken>> waiting = new ArrayList<>();
-        for (RedisTokenRefresher waiter : fleet.subList(1, fleet.size())) {
-            waiting.add(threads.submit(() -> waiter.refresh(null)));
-        }
-        await().atMost(Duration.ofSeconds(5)).until(() -> clientsWaitingForTheLock() == waiters);
+        List<Future<AccessToken>> waiting = othersWaitForTheHolder(fleet, holderInDelegate);
         releaseHolder.countDown();
 
         assertThatThrownBy(() -> held.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
