@@ -45,8 +45,9 @@ public final class HttpClientRecipe {
     }
 
     /**
-     * A GET that presents the decorator's token. The body is read into a String before the decorator sees the
-     * response: a rejected response is dropped when the call is retried, so it must hold no open stream.
+     * A GET that presents the decorator's token. The body is read into a String, so a rejected response that the
+     * decorator discards to retry holds no open stream (with {@code ofInputStream()}, close the body in
+     * {@code TokenRefreshConfig.consumeResultBeforeRetryAttempt}).
      */
     public static CheckedSupplier<HttpResponse<String>> getWithBearer(TokenRefreshDecorator tokens, HttpClient http,
                                                                       URI uri) {
