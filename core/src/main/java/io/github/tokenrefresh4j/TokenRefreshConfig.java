@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.logging.Level;
@@ -58,6 +59,7 @@ public final class TokenRefreshConfig {
     private final int maxRefreshAttemptsPerCall;
     private final Clock clock;
     private final Executor refreshExecutor;
+    private final ScheduledExecutorService scheduler;
 
     private TokenRefreshConfig(Builder builder) {
         this.refreshOnException = builder.refreshOnException;
@@ -69,6 +71,7 @@ public final class TokenRefreshConfig {
         this.maxRefreshAttemptsPerCall = builder.maxRefreshAttemptsPerCall;
         this.clock = builder.clock;
         this.refreshExecutor = builder.refreshExecutor;
+        this.scheduler = builder.scheduler;
     }
 
     /** @return a builder with the defaults */
@@ -134,6 +137,11 @@ public final class TokenRefreshConfig {
         return refreshExecutor;
     }
 
+    /** @return what times refresh timeouts and the end of the clock-free fast path */
+    public ScheduledExecutorService getScheduler() {
+        return scheduler;
+    }
+
     @Override
     public String toString() {
         return "TokenRefreshConfig{refreshAhead=" + refreshAhead
@@ -165,6 +173,7 @@ public final class TokenRefreshConfig {
         private int maxRefreshAttemptsPerCall = DEFAULT_MAX_REFRESH_ATTEMPTS_PER_CALL;
         private Clock clock = Clock.systemUTC();
         private Executor refreshExecutor = RefreshExecutors.defaultExecutor();
+        private ScheduledExecutorService scheduler = RefreshExecutors.defaultScheduler();
 
         private Builder() {
         }
@@ -179,6 +188,7 @@ public final class TokenRefreshConfig {
             this.maxRefreshAttemptsPerCall = base.maxRefreshAttemptsPerCall;
             this.clock = base.clock;
             this.refreshExecutor = base.refreshExecutor;
+            this.scheduler = base.scheduler;
         }
 
         /**
@@ -285,6 +295,17 @@ public final class TokenRefreshConfig {
          */
         public Builder refreshExecutor(Executor refreshExecutor) {
             this.refreshExecutor = Objects.requireNonNull(refreshExecutor, "refreshExecutor must not be null");
+            return this;
+        }
+
+        /**
+         * What times refresh timeouts and the end of the clock-free fast path before a known expiry. Its tasks only
+         * swap state or hand work to the library's pool, so one thread serves any number of decorators. The default
+         * is a shared daemon thread that ends when idle; pass your own to control threads in a managed environment,
+         * or a manual one in tests. If it rejects a timeout, the refresh fails at once rather than wait unbounded.
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler must not be null");
             return this;
         }
 

@@ -26,6 +26,9 @@ class TokenRefreshConfigTest {
         assertThat(config.getRefreshOnResult()).isSameAs(TokenRefreshConfig.DEFAULT_REFRESH_ON_RESULT);
         assertThat(config.getClock()).isEqualTo(Clock.systemUTC());
         assertThat(config.getRefreshExecutor()).isNotNull();
+        assertThat(config.getScheduler()).isNotNull();
+        assertThat(config.getConsumeResultBeforeRetryAttempt())
+            .isSameAs(TokenRefreshConfig.DEFAULT_CONSUME_RESULT_BEFORE_RETRY_ATTEMPT);
     }
 
     @Test
@@ -100,6 +103,7 @@ class TokenRefreshConfigTest {
         assertThatThrownBy(() -> builder.consumeResultBeforeRetryAttempt(null))
             .hasMessage("consumeResultBeforeRetryAttempt must not be null");
         assertThatThrownBy(() -> builder.refreshExecutor(null)).hasMessage("refreshExecutor must not be null");
+        assertThatThrownBy(() -> builder.scheduler(null)).hasMessage("scheduler must not be null");
         assertThatThrownBy(() -> TokenRefreshConfig.from(null)).hasMessage("baseConfig must not be null");
     }
 }

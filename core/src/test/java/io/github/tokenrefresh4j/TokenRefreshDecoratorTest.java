@@ -551,6 +551,44 @@ class TokenRefreshDecoratorTest {
     }
 
     @Nested
+    class Scheduler {
+
+        @Test
+        void injectedSchedulerDecidesWhenTheRefreshTimesOut() throws Exception {
+            ManualScheduler scheduler = new ManualScheduler();
+            refresher.hold();
+            TokenRefreshDecorator decorator = decorator(config().scheduler(scheduler).build());
+            Future<String> waiting = pool.submit(() -> decorator.executeFunction(AccessToken::value));
+            refresher.awaitEntered();
+            await().until(() -> decorator.getMetrics().getNumberOfWaitingCalls() == 1);
+
+            scheduler.takeScheduled().run();
+
+            assertThat(catchThrowable(waiting::get)).cause().isInstanceOf(TokenRefreshException.class)
+                .hasMessageContaining("timed out");
+            refresher.open();
+            await().until(() -> refresher.running.get() == 0);
+            assertThat(decorator.currentToken()).isNull();
+        }
+
+        @Test
+        void schedulerThatRejectsTheTimeoutFailsTheRefreshInsteadOfLeavingWaitersUnbounded() {
+            ManualScheduler rejecting = new ManualScheduler() {
+                @Override
+                public java.util.concurrent.ScheduledFuture<?> schedule(Runnable command, long delay,
+                                                                       TimeUnit unit) {
+                    throw new RejectedExecutionException("scheduler shut down");
+                }
+            };
+            TokenRefreshDecorator decorator = decorator(config().scheduler(rejecting).build());
+
+            assertThatThrownBy(() -> decorator.executeFunction(AccessToken::value))
+                .isInstanceOf(TokenRefreshException.class).hasCauseInstanceOf(RejectedExecutionException.class);
+            assertThat(refresher.calls).hasValue(0);
+        }
+    }
+
+    @Nested
     class NothingHangs {
 
         @Test

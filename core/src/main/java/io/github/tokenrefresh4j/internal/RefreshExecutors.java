@@ -24,7 +24,8 @@ public final class RefreshExecutors {
         return DefaultExecutorHolder.EXECUTOR;
     }
 
-    static ScheduledExecutorService scheduler() {
+    /** @return the default scheduler: one daemon thread, shared, ended after 10 seconds idle */
+    public static ScheduledExecutorService defaultScheduler() {
         return SchedulerHolder.SCHEDULER;
     }
 

@@ -30,6 +30,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -123,6 +124,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     private final Clock clock;
     private final boolean fastPathAllowed;
     private final Executor executor;
+    private final ScheduledExecutorService scheduler;
     /** Per thread, the token bound to the attempt running on it: a mutable holder, so a call costs one lookup. */
     private final ThreadLocal<Binding> binding = new ThreadLocal<>();
     private final TokenRefreshEventProcessor events = new TokenRefreshEventProcessor();
@@ -147,6 +149,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         this.clock = config.getClock();
         this.fastPathAllowed = clock.equals(Clock.systemUTC());
         this.executor = config.getRefreshExecutor();
+        this.scheduler = config.getScheduler();
     }
 
     @Override
@@ -360,9 +363,14 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     }
 
     private void launch(Refresh refresh) {
-        refresh.timeout = RefreshExecutors.scheduler().schedule(() -> offScheduler(() -> fail(refresh,
-                new TimeoutException("the refresher did not return within " + config.getRefreshTimeout()))),
-            refreshTimeoutNanos, TimeUnit.NANOSECONDS);
+        try {
+            refresh.timeout = scheduler.schedule(() -> offScheduler(() -> fail(refresh,
+                    new TimeoutException("the refresher did not return within " + config.getRefreshTimeout()))),
+                refreshTimeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            fail(refresh, e); // without a timeout no waiter may be left waiting: the refresh is not started
+            return;
+        }
         try {
             executor.execute(() -> runRefresher(refresh));
         } catch (RuntimeException e) {
@@ -424,7 +432,11 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         if (next.fastToken != null && next.checkAt != null) {
             // measured now, not from before the CAS: a pause in between must not make the slow-down late
             long delayNanos = Duration.between(clock.instant(), next.checkAt).toNanos();
-            RefreshExecutors.scheduler().schedule(() -> slowDown(token), delayNanos, TimeUnit.NANOSECONDS);
+            try {
+                scheduler.schedule(() -> slowDown(token), delayNanos, TimeUnit.NANOSECONDS);
+            } catch (RuntimeException e) {
+                slowDown(token); // without the deadline, calls read the clock from now on: correct, a bit slower
+            }
         }
         try {
             metrics.successfulRefreshes.increment();

@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.stress;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.ManualScheduler;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
@@ -13,11 +14,13 @@ import java.util.function.IntPredicate;
 
 /**
  * One decorator per jcstress state, whose refresher hands out tokens "t1", "t2", ... and whose calls report "401"
- * for a rejected token. Refreshes run only when a test runs a task of its {@link CapturingExecutor}.
+ * for a rejected token. Refreshes run only when a test runs a task of its {@link CapturingExecutor}, and refresh
+ * timeouts fire only when a test runs a task of its {@link ManualScheduler}.
  */
 final class Rig {
 
     final CapturingExecutor executor = new CapturingExecutor();
+    final ManualScheduler scheduler = new ManualScheduler();
     final AtomicInteger refresherCalls = new AtomicInteger();
     final TokenRefreshDecorator tokens;
 
@@ -27,6 +30,7 @@ final class Rig {
     Rig(Duration refreshTimeout, Duration failureCooldown, IntPredicate failOnCall) {
         tokens = TokenRefreshDecorator.of("stress", TokenRefreshConfig.custom()
             .refreshExecutor(executor)
+            .scheduler(scheduler)
             .refreshTimeout(refreshTimeout)
             .failureCooldown(failureCooldown)
             .refreshOnResult("401"::equals)

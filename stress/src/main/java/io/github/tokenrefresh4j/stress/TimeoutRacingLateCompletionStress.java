@@ -7,7 +7,6 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.LL_Result;
 
-import io.github.tokenrefresh4j.internal.TimeoutTrigger;
 import java.util.concurrent.CompletableFuture;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
@@ -28,9 +27,9 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 public class TimeoutRacingLateCompletionStress {
 
     private final Rig rig = new Rig();
-    private final TimeoutTrigger[] timeout = new TimeoutTrigger[1];
-    private final CompletableFuture<String> call = TimeoutTrigger.capture(rig::callAsync, timeout);
+    private final CompletableFuture<String> call = rig.callAsync();
     private final Runnable refresher = rig.executor.takeRefresher();
+    private final Runnable timeout = rig.scheduler.takeScheduled();
 
     @Actor
     public void lateCompletion() {
@@ -39,7 +38,7 @@ public class TimeoutRacingLateCompletionStress {
 
     @Actor
     public void timeoutFires() {
-        timeout[0].fire();
+        timeout.run();
     }
 
     @Arbiter
