@@ -87,7 +87,9 @@ import java.util.logging.Logger;
  *       clock. With a non-default clock, tokens that expire are never on the fast path.</li>
  *   <li>Every call makes at most {@code maxRefreshAttemptsPerCall} retries after rejections.</li>
  *   <li>Every waiting call is released when its refresh completes, fails or times out; the timeout is
- *       scheduled when the refresh is launched.</li>
+ *       scheduled before the refresher is handed to its executor, and a refresh whose timeout cannot be scheduled
+ *       fails at once. The future is completed after metrics and events, in a {@code finally}, so nothing a
+ *       consumer throws can leave a waiter behind.</li>
  *   <li>A call with a usable token on the fast path reads one volatile field, takes no lock and allocates
  *       nothing.</li>
  * </ul>
