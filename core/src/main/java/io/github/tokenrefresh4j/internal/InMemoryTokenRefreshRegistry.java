@@ -13,7 +13,6 @@ import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import io.github.tokenrefresh4j.TokenRefresher;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -32,38 +31,16 @@ public final class InMemoryTokenRefreshRegistry
     public InMemoryTokenRefreshRegistry(TokenRefreshConfig defaultConfig,
                                         List<RegistryEventConsumer<TokenRefreshDecorator>> consumers,
                                         Map<String, String> tags) {
-        super(Objects.requireNonNull(defaultConfig, "defaultConfig must not be null"),
-            guarded(Objects.requireNonNull(consumers, "consumers must not be null")), tags);
-    }
-
-    /** Consumers given at construction (a metrics publisher, say) are guarded like those added later. */
-    private static List<RegistryEventConsumer<TokenRefreshDecorator>> guarded(
-        List<RegistryEventConsumer<TokenRefreshDecorator>> consumers) {
-        List<RegistryEventConsumer<TokenRefreshDecorator>> guarded = new ArrayList<>();
-        for (RegistryEventConsumer<TokenRefreshDecorator> consumer : consumers) {
+        super(Objects.requireNonNull(defaultConfig, "defaultConfig must not be null"), Collections.emptyList(), tags);
+        // Through the guarded publisher below, so consumers given here are guarded like those added later.
+        for (RegistryEventConsumer<TokenRefreshDecorator> consumer
+            : Objects.requireNonNull(consumers, "consumers must not be null")) {
             Objects.requireNonNull(consumer, "registryEventConsumer must not be null");
-            EventConsumer<EntryAddedEvent<TokenRefreshDecorator>> added = guarded(consumer::onEntryAddedEvent);
-            EventConsumer<EntryRemovedEvent<TokenRefreshDecorator>> removed = guarded(consumer::onEntryRemovedEvent);
-            EventConsumer<EntryReplacedEvent<TokenRefreshDecorator>> replaced =
-                guarded(consumer::onEntryReplacedEvent);
-            guarded.add(new RegistryEventConsumer<>() {
-                @Override
-                public void onEntryAddedEvent(EntryAddedEvent<TokenRefreshDecorator> event) {
-                    added.consumeEvent(event);
-                }
-
-                @Override
-                public void onEntryRemovedEvent(EntryRemovedEvent<TokenRefreshDecorator> event) {
-                    removed.consumeEvent(event);
-                }
-
-                @Override
-                public void onEntryReplacedEvent(EntryReplacedEvent<TokenRefreshDecorator> event) {
-                    replaced.consumeEvent(event);
-                }
-            });
+            getEventPublisher()
+                .onEntryAdded(consumer::onEntryAddedEvent)
+                .onEntryRemoved(consumer::onEntryRemovedEvent)
+                .onEntryReplaced(consumer::onEntryReplacedEvent);
         }
-        return guarded;
     }
 
     /**
