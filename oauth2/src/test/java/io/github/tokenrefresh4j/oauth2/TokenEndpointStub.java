@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
 final class TokenEndpointStub implements AutoCloseable {
 
     /** What the endpoint received. */
-    record Received(String method, String authorization, String body) {
+    record Received(String method, String path, String authorization, String body) {
         Map<String, String> form() {
             if (body.isEmpty()) {
                 return Map.of();
@@ -62,7 +62,11 @@ final class TokenEndpointStub implements AutoCloseable {
     }
 
     URI uri() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/oauth2/token");
+        return base().resolve("/oauth2/token");
+    }
+
+    URI base() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
     }
 
     TokenEndpointStub json(int status, String json, String... headers) {
@@ -102,7 +106,7 @@ final class TokenEndpointStub implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Received request = new Received(exchange.getRequestMethod(),
+            Received request = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                 exchange.getRequestHeaders().getFirst("Authorization"), body);
             received.add(request);
             Answer answer = answers.poll();
