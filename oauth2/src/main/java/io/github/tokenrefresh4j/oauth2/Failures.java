@@ -6,7 +6,9 @@ import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
 import net.minidev.json.JSONObject;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -70,7 +72,15 @@ final class Failures {
     TokenEndpointException ioFailure(IOException e) {
         return new TokenEndpointException(target + " did not answer: " + e.getClass().getSimpleName()
             + (e.getMessage() == null ? "" : " (" + clean(e.getMessage()) + ")")
-            + "; the request may have reached it; try again later",
+            + (e instanceof ConnectException || e instanceof HttpConnectTimeoutException
+                ? "; no connection was made" : "; the request may have reached it")
+            + "; try again later",
+            null, null, -1, null, true, e);
+    }
+
+    /** The refreshing thread was interrupted, for example because the decorator abandoned the refresh. */
+    TokenEndpointException interrupted(InterruptedException e) {
+        return new TokenEndpointException(target + " was not awaited: the refreshing thread was interrupted",
             null, null, -1, null, true, e);
     }
 

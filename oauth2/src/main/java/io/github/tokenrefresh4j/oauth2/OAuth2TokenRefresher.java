@@ -36,6 +36,9 @@ import net.minidev.json.JSONObject;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.RSAPrivateKey;
@@ -47,8 +50,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -83,6 +88,9 @@ import java.util.function.Supplier;
  * refresh token that is now current. Give each refresh-token refresher to one decorator: the decorator runs one
  * refresh at a time, and two refreshes at once would present the same refresh token.
  *
+ * <p><b>Transport.</b> Requests go through the JDK {@link HttpClient}, which never sends a POST twice on its own:
+ * a refresh-token grant reaches the server once per refresh. Redirects are not followed.
+ *
  * <p><b>Failures.</b> Every failure is a {@link TokenEndpointException}; its message names the endpoint by scheme,
  * host and path, and carries no secret of the request. Requests are logged through {@link System.Logger} (at
  * {@code DEBUG}, a refused refresh token that falls back at {@code WARNING}), never with a body.
@@ -101,6 +109,9 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
 
     private static final System.Logger LOG = System.getLogger(OAuth2TokenRefresher.class.getName());
     private static final String INVALID_GRANT = "invalid_grant";
+    /** Headers the JDK client sets itself and refuses from the caller. */
+    private static final Set<String> RESTRICTED_HEADERS = Set.of("content-length", "host", "connection", "expect",
+        "upgrade");
 
     private enum Grant {
         CLIENT_CREDENTIALS("client_credentials"), REFRESH_TOKEN("refresh_token"), JWT_BEARER("jwt-bearer");
@@ -129,8 +140,8 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
     private final List<URI> resources;
     private final String audience;
     private final Duration defaultLifetime;
-    private final int connectTimeoutMillis;
-    private final int readTimeoutMillis;
+    private final Duration readTimeout;
+    private final HttpClient http;
     private final Clock clock;
 
     /** Null until discovery found it, when built with {@link #fromIssuer(URI)}. */
@@ -153,8 +164,11 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         this.resources = List.copyOf(builder.resources);
         this.audience = builder.audience;
         this.defaultLifetime = builder.defaultLifetime;
-        this.connectTimeoutMillis = (int) builder.connectTimeout.toMillis();
-        this.readTimeoutMillis = (int) builder.readTimeout.toMillis();
+        this.readTimeout = builder.readTimeout;
+        // Redirects are not followed: a token endpoint that redirects is misconfigured, and the credentials
+        // must not follow it elsewhere.
+        this.http = HttpClient.newBuilder().connectTimeout(builder.connectTimeout)
+            .followRedirects(HttpClient.Redirect.NEVER).build();
         this.clock = builder.clock;
         this.refreshToken = new AtomicReference<>(builder.initialRefreshToken);
     }
@@ -335,14 +349,35 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         return accessToken(tokens, presentedRefreshToken);
     }
 
-    private HTTPResponse send(HTTPRequest http, Failures failures) throws TokenEndpointException {
-        http.setConnectTimeout(connectTimeoutMillis);
-        http.setReadTimeout(readTimeoutMillis);
+    /**
+     * Sends through the JDK {@link HttpClient}, not the SDK's default {@code HttpURLConnection}: that one sends a
+     * POST a second time when the connection drops before the answer, which on a rotating refresh-token grant
+     * presents a refresh token the server may have just spent. The JDK client retries no POST, and its send can be
+     * interrupted.
+     */
+    private HTTPResponse send(HTTPRequest request, Failures failures) throws TokenEndpointException {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(request.getURI()).timeout(readTimeout);
+        request.getHeaderMap().forEach((name, values) -> {
+            if (!RESTRICTED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                values.forEach(value -> builder.header(name, value));
+            }
+        });
+        String body = request.getBody();
+        builder.method(request.getMethod().name(), body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> response;
         try {
-            return http.send();
+            response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw failures.ioFailure(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failures.interrupted(e);
         }
+        HTTPResponse answer = new HTTPResponse(response.statusCode());
+        response.headers().map().forEach((name, values) -> answer.setHeader(name, values.toArray(new String[0])));
+        answer.setBody(response.body());
+        return answer;
     }
 
     private static String missingField(JSONObject json) {
@@ -705,7 +740,8 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         }
 
         /**
-         * How long the endpoint may take to answer, per read; default {@link #DEFAULT_READ_TIMEOUT}. Keep the
+         * How long the endpoint may take to answer, from the request sent to the answer's headers; default
+         * {@link #DEFAULT_READ_TIMEOUT}. Keep the
          * connect and read timeouts together below the decorator's {@code refreshTimeout}.
          */
         public Builder readTimeout(Duration readTimeout) {

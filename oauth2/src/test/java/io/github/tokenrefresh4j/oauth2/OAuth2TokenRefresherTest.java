@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
 import java.net.URI;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
@@ -267,8 +267,9 @@ class OAuth2TokenRefresherTest {
 
         assertThat(e.isTransient()).isTrue();
         assertThat(e.getStatusCode()).isEmpty();
-        assertThat(e.getCause()).isInstanceOf(SocketTimeoutException.class);
-        assertThat(e.getMessage()).contains("did not answer: SocketTimeoutException");
+        assertThat(e.getCause()).isInstanceOf(HttpTimeoutException.class);
+        assertThat(e.getMessage()).contains("did not answer: HttpTimeoutException")
+            .contains("the request may have reached it");
     }
 
     @Test
@@ -284,6 +285,20 @@ class OAuth2TokenRefresherTest {
         assertThat(e.isTransient()).isTrue();
         assertThat(e.getStatusCode()).isEmpty();
         assertThat(e.getCause()).isInstanceOf(ConnectException.class);
+        assertThat(e.getMessage()).contains("no connection was made");
+    }
+
+    @Test
+    void connectionDroppedAfterTheRequestIsNotSentAgainByTheTransport() throws Exception {
+        // HttpURLConnection would send the POST again: a rotated refresh token presented twice.
+        endpoint.drop().json(200, tokenJson("access-1", ",\"expires_in\":60"));
+
+        TokenEndpointException e = catchThrowableOfType(TokenEndpointException.class,
+            () -> refreshToken("refresh-0").build().refresh(null));
+
+        assertThat(e.isTransient()).isTrue();
+        assertThat(e.getStatusCode()).isEmpty();
+        assertThat(endpoint.drain()).hasSize(1);
     }
 
     @Test

@@ -89,6 +89,12 @@ final class TokenEndpointStub implements AutoCloseable {
         return this;
     }
 
+    /** The next request is read, then its connection closed without an answer. */
+    TokenEndpointStub drop() {
+        answers.add(new Answer(-1, Map.of(), request -> ""));
+        return this;
+    }
+
     Received take() throws InterruptedException {
         Received request = received.poll(30, TimeUnit.SECONDS);
         if (request == null) {
@@ -112,6 +118,10 @@ final class TokenEndpointStub implements AutoCloseable {
             Answer answer = answers.poll();
             if (answer == null) {
                 answer = new Answer(500, Map.of("Content-Type", "text/plain"), r -> "no answer queued");
+            }
+            if (answer.status() == -1) {
+                exchange.getResponseBody().close();
+                return;
             }
             if (answer.status() == 0) {
                 released.await(60, TimeUnit.SECONDS);
