@@ -43,8 +43,8 @@ public final class GuardedRefresher {
 
     /**
      * The token endpoint failures after which a second request cannot present a spent refresh token: the request
-     * never reached the server (the connection was refused or timed out, or the host was not found), or the server answered 429,
-     * 503 or {@code temporarily_unavailable}, each of which says the request was not processed. A read timeout, a
+     * never reached the server (the connection was refused or timed out, or the host was not found), or the server
+     * answered 429, 503 or {@code temporarily_unavailable}, each of which says the request was not processed. A read timeout, a
      * dropped connection and the other 5xx answers are not retried: the server may have rotated before the answer
      * was lost. Nor is a refused request such as {@code invalid_client}: asking again gets the same answer.
      */

@@ -586,16 +586,18 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
 
         /** Client authentication with HTTP Basic (RFC 6749 §2.3.1): every server supports it. */
         public Builder clientSecretBasic(String clientId, String clientSecret) {
-            Secret secret = new Secret(requireText(clientSecret, "clientSecret"));
             ClientID id = new ClientID(requireText(clientId, "clientId"));
-            return authentication(clientId, "client_secret_basic", (endpoint, now) -> new ClientSecretBasic(id, secret));
+            Secret secret = new Secret(requireText(clientSecret, "clientSecret"));
+            return authentication(clientId, "client_secret_basic",
+                (endpoint, now) -> new ClientSecretBasic(id, secret));
         }
 
         /** Client authentication with the secret in the form body (RFC 6749 §2.3.1). */
         public Builder clientSecretPost(String clientId, String clientSecret) {
-            Secret secret = new Secret(requireText(clientSecret, "clientSecret"));
             ClientID id = new ClientID(requireText(clientId, "clientId"));
-            return authentication(clientId, "client_secret_post", (endpoint, now) -> new ClientSecretPost(id, secret));
+            Secret secret = new Secret(requireText(clientSecret, "clientSecret"));
+            return authentication(clientId, "client_secret_post",
+                (endpoint, now) -> new ClientSecretPost(id, secret));
         }
 
         /**
