@@ -1,5 +1,18 @@
 package io.github.tokenrefresh4j.examples;
 
+import com.nimbusds.oauth2.sdk.AuthorizationCode;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.http.HTTPRequest;
+import com.nimbusds.oauth2.sdk.http.HTTPResponse;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.token.Tokens;
+import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.oauth2.OAuth2TokenRefresher;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
 import no.nav.security.mock.oauth2.http.MockWebServerWrapper;
@@ -15,6 +28,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,6 +96,33 @@ final class AuthorizationServer implements AutoCloseable {
             throw new IOException("authorization endpoint answered " + response.statusCode() + " without a code");
         }
         return code;
+    }
+
+    /**
+     * Exchanges an authorization code for the first token (RFC 6749 §4.1.3): the one grant the demo does not take
+     * from {@code OAuth2TokenRefresher}, which refreshes tokens and has no use for a one-time code.
+     */
+    AccessToken exchange(String code, String clientSecret) throws IOException {
+        HTTPRequest request = new TokenRequest(tokenEndpoint(),
+            new ClientSecretBasic(new ClientID(CLIENT_ID), new Secret(clientSecret)),
+            new AuthorizationCodeGrant(new AuthorizationCode(code), REDIRECT_URI)).toHTTPRequest();
+        request.setConnectTimeout((int) OAuth2TokenRefresher.DEFAULT_CONNECT_TIMEOUT.toMillis());
+        request.setReadTimeout((int) OAuth2TokenRefresher.DEFAULT_READ_TIMEOUT.toMillis());
+        HTTPResponse response = request.send();
+        try {
+            TokenResponse answer = TokenResponse.parse(response);
+            if (!answer.indicatesSuccess()) {
+                throw new IOException("token endpoint refused the authorization code: "
+                    + answer.toErrorResponse().getErrorObject().getCode());
+            }
+            Tokens tokens = answer.toSuccessResponse().getTokens();
+            AccessToken token = AccessToken.of(tokens.getAccessToken().getValue(),
+                Instant.now().plusSeconds(tokens.getAccessToken().getLifetime()));
+            return tokens.getRefreshToken() == null ? token
+                : token.withRefreshToken(tokens.getRefreshToken().getValue());
+        } catch (ParseException e) {
+            throw new IOException("token endpoint answered " + response.getStatusCode() + " with no token response");
+        }
     }
 
     /**

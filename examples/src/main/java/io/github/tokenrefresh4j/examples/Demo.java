@@ -11,12 +11,14 @@ import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
+import io.github.tokenrefresh4j.AccessToken;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import io.github.tokenrefresh4j.TokenRefresher;
 import io.github.tokenrefresh4j.micrometer.TaggedTokenRefreshMetrics;
+import io.github.tokenrefresh4j.oauth2.OAuth2TokenRefresher;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -63,8 +65,10 @@ public final class Demo {
 
     public static void main(String[] args) throws Exception {
         Result result = run(Options.parse(args), System.out);
-        if (result.failed() > 0 || result.tokenRequests() != result.refreshes()) {
+        if (!result.clean()) {
             System.err.println("demo: unexpected outcome, see the summary line");
+            // A script or CI running the Quick start command sees the failure in the exit status.
+            System.exit(1);
         }
     }
 
@@ -92,17 +96,9 @@ public final class Demo {
                 options.duration().toSeconds(), options.tokenLifetime().toSeconds());
 
             // The server issues no refresh token for client_credentials (RFC 6749 §4.4.3), so the first token
-            // comes from an authorization code and every later one from the refresh_token grant.
-            TokenEndpointClient endpoint = new TokenEndpointClient(http, auth.tokenEndpoint(),
-                AuthorizationServer.CLIENT_ID, CLIENT_SECRET);
+            // comes from an authorization code and every later one from OAuth2TokenRefresher's refresh_token grant.
             LongAdder replacedTokens = new LongAdder();
-            TokenRefresher refresher = current -> {
-                if (current == null || current.refreshToken().isEmpty()) {
-                    return endpoint.authorizationCode(auth.login(http), AuthorizationServer.REDIRECT_URI);
-                }
-                replacedTokens.increment();
-                return endpoint.refresh(current.refreshToken().get());
-            };
+            TokenRefresher refresher = new SignInThenRefresh(auth, http, replacedTokens);
 
             TokenRefreshRegistry tokenRefreshRegistry = TokenRefreshRegistry.of(TokenRefreshConfig.custom()
                 .refreshOnResult(HttpClientRecipe.INVALID_TOKEN)
@@ -219,6 +215,39 @@ public final class Demo {
             thread.setDaemon(daemon);
             return thread;
         };
+    }
+
+    /**
+     * The demo's refresher: the first token from the authorization code of a sign-in, every later one from the
+     * refresh-token grant of an {@link OAuth2TokenRefresher} that starts from the sign-in's refresh token. The
+     * decorator runs one refresh at a time, so the first call builds the grant before any other call reads it.
+     */
+    private static final class SignInThenRefresh implements TokenRefresher {
+        private final AuthorizationServer auth;
+        private final HttpClient http;
+        private final LongAdder replacedTokens;
+        private volatile OAuth2TokenRefresher refreshTokenGrant;
+
+        SignInThenRefresh(AuthorizationServer auth, HttpClient http, LongAdder replacedTokens) {
+            this.auth = auth;
+            this.http = http;
+            this.replacedTokens = replacedTokens;
+        }
+
+        @Override
+        public AccessToken refresh(AccessToken current) throws Exception {
+            OAuth2TokenRefresher grant = refreshTokenGrant;
+            if (grant == null) {
+                AccessToken first = auth.exchange(auth.login(http), CLIENT_SECRET);
+                refreshTokenGrant = OAuth2TokenRefresher.refreshToken(auth.tokenEndpoint(),
+                    AuthorizationServer.CLIENT_ID, CLIENT_SECRET,
+                    first.refreshToken().orElseThrow(() -> new IOException("sign-in brought no refresh token")))
+                    .build();
+                return first;
+            }
+            replacedTokens.increment();
+            return grant.refresh(current);
+        }
     }
 
     private static final class Counts {
@@ -358,6 +387,11 @@ public final class Demo {
      */
     public record Result(long calls, long ok, long failed, long rejections, long refreshes, long tokenRequests,
                          long expiries, String scrape, int authPort, int apiPort, int metricsPort) {
+
+        /** @return true if every call succeeded and every refresh was one token request */
+        public boolean clean() {
+            return failed == 0 && tokenRequests == refreshes;
+        }
 
         /** @return the summary line */
         public String summary() {

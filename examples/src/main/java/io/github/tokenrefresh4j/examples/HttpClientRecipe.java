@@ -18,7 +18,9 @@ import java.util.function.Predicate;
  * <pre>{@code
  * TokenRefreshDecorator tokens = TokenRefreshDecorator.of("orders-api",
  *     TokenRefreshConfig.custom().refreshOnResult(HttpClientRecipe.INVALID_TOKEN).build(),
- *     current -> endpoint.clientCredentials("orders"));
+ *     OAuth2TokenRefresher.clientCredentials(tokenEndpoint, "orders-client", clientSecret)
+ *         .scope("orders")
+ *         .build());
  * CheckedSupplier<HttpResponse<String>> getOrders = HttpClientRecipe.getWithBearer(tokens, http, ordersUri);
  * HttpResponse<String> orders = getOrders.get();
  * }</pre>

@@ -46,4 +46,15 @@ class DemoOptionsTest {
         assertThatThrownBy(() -> Demo.Options.parse("--seconds=soon"))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("soon");
     }
+
+    @Test
+    void runIsCleanOnlyWithoutFailuresAndWithOneTokenRequestPerRefresh() {
+        assertThat(result(0, 5, 5).clean()).isTrue();
+        assertThat(result(1, 5, 5).clean()).as("a failed call").isFalse();
+        assertThat(result(0, 5, 6).clean()).as("a token request beyond the refreshes").isFalse();
+    }
+
+    private static Demo.Result result(long failed, long refreshes, long tokenRequests) {
+        return new Demo.Result(10, 10 - failed, failed, 0, refreshes, tokenRequests, refreshes - 1, "", 1, 2, 3);
+    }
 }

@@ -43,6 +43,7 @@ class DemoScenarioTest {
         assertThat(result.failed()).isZero();
         assertThat(result.ok()).isEqualTo(result.calls());
         assertThat(result.tokenRequests()).isEqualTo(result.refreshes());
+        assertThat(result.clean()).as("main exits 0").isTrue();
         assertThat(result.expiries()).as("tokens replaced after expiring").isPositive();
     }
 

@@ -2,6 +2,7 @@ package io.github.tokenrefresh4j.examples;
 
 import io.github.resilience4j.core.functions.CheckedSupplier;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
+import io.github.tokenrefresh4j.oauth2.OAuth2TokenRefresher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.net.InetAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,11 +34,15 @@ class HttpClientRecipeTest {
     void start() throws Exception {
         authorizationServer.start(InetAddress.getLoopbackAddress(), 0);
         api.start(InetAddress.getLoopbackAddress(), 0);
-        TokenEndpointClient endpoint = new TokenEndpointClient(http,
-            authorizationServer.tokenEndpointUrl("demo").uri(), "orders-client", "secret");
+        OAuth2TokenRefresher endpoint = OAuth2TokenRefresher.clientCredentials(
+                authorizationServer.tokenEndpointUrl("demo").uri(), "orders-client", "secret")
+            .scope("orders")
+            // The server's first answer can take seconds on a loaded machine: a hang guard only.
+            .readTimeout(Duration.ofSeconds(30))
+            .build();
         tokens = HttpClientRecipe.decorator("orders-api", current -> {
             tokenRequests.incrementAndGet();
-            return endpoint.clientCredentials("orders");
+            return endpoint.refresh(current);
         });
         getOrders = HttpClientRecipe.getWithBearer(tokens, http, api.url("/orders").uri());
     }

@@ -1,0 +1,211 @@
+package io.github.tokenrefresh4j.oauth2;
+
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.http.HTTPResponse;
+import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
+import net.minidev.json.JSONObject;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns what a token or discovery request got back into a {@link TokenEndpointException} whose message holds none
+ * of the request's secrets, on one line.
+ */
+final class Failures {
+
+    private static final int MAX_TEXT = 300;
+
+    /** The secrets one request carried, longest first so that a secret inside another is not replaced first. */
+    private final List<String> secrets;
+    private final String target;
+
+    /**
+     * @param target  what was asked, for messages, for example {@code token endpoint https://idp/token}
+     * @param secrets the secrets the request carried; null and empty ones are ignored
+     */
+    Failures(String target, Iterable<String> secrets) {
+        this.target = target;
+        Set<String> forms = new LinkedHashSet<>();
+        for (String secret : secrets) {
+            if (secret != null && !secret.isEmpty()) {
+                forms.add(secret);
+                // A server that echoes the form body echoes it URL-encoded.
+                forms.add(URLEncoder.encode(secret, StandardCharsets.UTF_8));
+            }
+        }
+        this.secrets = forms.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+    }
+
+    /** @return scheme, host, port and path of {@code uri}: no user info, query or fragment */
+    static String display(URI uri) {
+        StringBuilder shown = new StringBuilder();
+        if (uri.getScheme() != null) {
+            shown.append(uri.getScheme()).append("://");
+        }
+        if (uri.getHost() != null) {
+            shown.append(uri.getHost());
+        }
+        if (uri.getPort() != -1) {
+            shown.append(':').append(uri.getPort());
+        }
+        if (uri.getRawPath() != null) {
+            shown.append(uri.getRawPath());
+        }
+        return shown.toString();
+    }
+
+    /** No answer came. */
+    TokenEndpointException ioFailure(IOException e) {
+        return new TokenEndpointException(target + " did not answer: " + e.getClass().getSimpleName()
+            + (e.getMessage() == null ? "" : " (" + clean(e.getMessage()) + ")")
+            + (e instanceof ConnectException || e instanceof HttpConnectTimeoutException
+                ? "; no connection was made" : "; the request may have reached it")
+            + "; try again later",
+            null, null, -1, null, true, e);
+    }
+
+    /** The refreshing thread was interrupted, for example because the decorator abandoned the refresh. */
+    TokenEndpointException interrupted(InterruptedException e) {
+        return new TokenEndpointException(target + " was not awaited: the refreshing thread was interrupted",
+            null, null, -1, null, true, e);
+    }
+
+    /** An answer that is not a success: an OAuth 2.0 error if the body says so, else just its status. */
+    TokenEndpointException errorAnswer(HTTPResponse response, Clock clock) {
+        int status = response.getStatusCode();
+        JSONObject json = jsonOrNull(response.getBody());
+        String error = json == null ? null : cleanOrNull(string(json, "error"));
+        String description = json == null ? null : cleanOrNull(string(json, "error_description"));
+        Duration retryAfter = status == 429 || status == 503
+            ? retryAfter(response.getHeaderValue("Retry-After"), clock) : null;
+        boolean transientFailure = status >= 500 || status == 429 || "temporarily_unavailable".equals(error);
+        StringBuilder message = new StringBuilder(target).append(" answered ").append(status);
+        if (error != null) {
+            message.append(' ').append(error);
+            if (description != null) {
+                message.append(": \"").append(description).append('"');
+            }
+        } else {
+            message.append(" with ").append(bodyKind(response)).append(", not an OAuth 2.0 error");
+        }
+        message.append("; ").append(advice(status, error, transientFailure));
+        if (retryAfter != null) {
+            message.append(" (Retry-After ").append(retryAfter.toSeconds()).append("s)");
+        }
+        return new TokenEndpointException(message.toString(), error, description, status, retryAfter,
+            transientFailure, null);
+    }
+
+    /** A success status whose body is not what was expected: asking again gets the same, so not transient. */
+    TokenEndpointException invalidAnswer(int status, String what, String advice) {
+        return new TokenEndpointException(target + " answered " + status + " " + what + "; " + advice,
+            null, null, status, null, false, null);
+    }
+
+    /** A failure before any request was sent, for example an assertion that could not be made. */
+    TokenEndpointException notSent(String what, Throwable cause) {
+        return new TokenEndpointException("no request sent to " + target + ": " + what, null, null, -1, null,
+            false, cause);
+    }
+
+    static JSONObject jsonOrNull(String body) {
+        if (body == null || body.isBlank()) {
+            return null;
+        }
+        try {
+            return JSONObjectUtils.parse(body);
+        } catch (ParseException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    static String string(JSONObject json, String key) {
+        Object value = json.get(key);
+        return value instanceof String ? (String) value : null;
+    }
+
+    static String bodyKind(HTTPResponse response) {
+        String body = response.getBody();
+        if (body == null || body.isBlank()) {
+            return "an empty body";
+        }
+        String contentType = response.getHeaderValue("Content-Type");
+        String kind = contentType == null ? "no Content-Type" : contentType.split(";", 2)[0].strip();
+        return "a body that is no JSON object (" + oneLine(kind, 60) + ")";
+    }
+
+    private static String advice(int status, String error, boolean transientFailure) {
+        if (transientFailure) {
+            return "nothing was issued; try again later";
+        }
+        if ("invalid_client".equals(error) || status == 401) {
+            return "check the client id and its credentials";
+        }
+        if ("invalid_grant".equals(error)) {
+            return "the grant (refresh token or assertion) is expired, revoked or spent: obtain a new one";
+        }
+        if ("unauthorized_client".equals(error) || "unsupported_grant_type".equals(error)) {
+            return "check that the client is registered for this grant";
+        }
+        if ("invalid_scope".equals(error) || "invalid_target".equals(error)) {
+            return "check the requested scope, resource and audience";
+        }
+        if (error == null && (status == 404 || status == 405)) {
+            return "check the URI";
+        }
+        return "asking again gets the same answer";
+    }
+
+    /**
+     * Retry-After as delta-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent, unreadable or past.
+     */
+    static Duration retryAfter(String value, Clock clock) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String trimmed = value.strip();
+        try {
+            if (trimmed.chars().allMatch(Character::isDigit)) {
+                // More digits than a long holds is an absurd wait; take it as unreadable.
+                return trimmed.length() > 18 ? null : Duration.ofSeconds(Long.parseLong(trimmed));
+            }
+            Duration until = Duration.between(clock.instant(),
+                ZonedDateTime.parse(trimmed, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            return until.isNegative() ? Duration.ZERO : until;
+        } catch (DateTimeException | ArithmeticException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private String cleanOrNull(String text) {
+        return text == null ? null : clean(text);
+    }
+
+    /** Secrets replaced, then one line, then cut: cutting first could leave a secret's prefix unmatched. */
+    String clean(String text) {
+        String redacted = text;
+        for (String secret : secrets) {
+            redacted = redacted.replace(secret, "***");
+        }
+        return oneLine(redacted, MAX_TEXT);
+    }
+
+    private static String oneLine(String text, int max) {
+        String line = text.replaceAll("\\p{Cntrl}+", " ").strip();
+        return line.length() <= max ? line : line.substring(0, max) + "...";
+    }
+}

@@ -1,0 +1,83 @@
+package io.github.tokenrefresh4j.oauth2;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** Where {@link OAuth2TokenRefresher#fromIssuer(URI)} looks for the token endpoint, and when. */
+class DiscoveryTest {
+
+    private TokenEndpointStub server;
+    private URI issuer;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TokenEndpointStub();
+        issuer = server.base().resolve("/tenants/shop");
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private OAuth2TokenRefresher refresher() {
+        return OAuth2TokenRefresher.fromIssuer(issuer).clientSecretBasic("orders-client", "s3cret")
+            .clientCredentialsGrant().build();
+    }
+
+    private String metadata(String issuerText) {
+        return "{\"issuer\":\"" + issuerText + "\",\"token_endpoint\":\"" + server.uri() + "\"}";
+    }
+
+    @Test
+    void withoutOpenIdConfigurationTheRfc8414PathIsInsertedBeforeTheIssuerPath() throws Exception {
+        server.json(404, "{}")
+            .json(200, metadata(issuer.toString()))
+            .json(200, "{\"access_token\":\"opaque-1\",\"token_type\":\"Bearer\",\"expires_in\":60}")
+            .json(200, "{\"access_token\":\"opaque-2\",\"token_type\":\"Bearer\",\"expires_in\":60}");
+        OAuth2TokenRefresher refresher = refresher();
+        assertThat(server.drain()).as("nothing asked before the first refresh").isEmpty();
+
+        assertThat(refresher.refresh(null).value()).isEqualTo("opaque-1");
+        assertThat(refresher.refresh(null).value()).isEqualTo("opaque-2");
+
+        assertThat(server.drain()).extracting(TokenEndpointStub.Received::path).containsExactly(
+            "/tenants/shop/.well-known/openid-configuration",
+            "/.well-known/oauth-authorization-server/tenants/shop",
+            "/oauth2/token",
+            "/oauth2/token");
+    }
+
+    @Test
+    void metadataForAnotherIssuerIsRefused() {
+        server.json(200, metadata("https://evil.example.com/tenants/shop"))
+            .json(200, metadata("https://evil.example.com/tenants/shop"));
+
+        TokenEndpointException e = catchThrowableOfType(TokenEndpointException.class,
+            () -> refresher().refresh(null));
+
+        assertThat(e.isTransient()).isFalse();
+        assertThat(e.getMessage()).contains("for another issuer");
+        assertThat(e.getSuppressed()).hasSize(1);
+    }
+
+    @Test
+    void failedDiscoveryIsTriedAgainAtTheNextRefresh() throws Exception {
+        server.json(503, "{}").json(503, "{}")
+            .json(200, metadata(issuer.toString()))
+            .json(200, "{\"access_token\":\"opaque-1\",\"token_type\":\"Bearer\",\"expires_in\":60}");
+        OAuth2TokenRefresher refresher = refresher();
+
+        TokenEndpointException e = catchThrowableOfType(TokenEndpointException.class, () -> refresher.refresh(null));
+        assertThat(e.isTransient()).isTrue();
+
+        assertThat(refresher.refresh(null).value()).isEqualTo("opaque-1");
+        assertThat(refresher.toString()).contains("tokenEndpoint=" + server.uri());
+    }
+}

@@ -1,0 +1,149 @@
+package io.github.tokenrefresh4j.oauth2;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * A token endpoint in this process (the JDK HttpServer on 127.0.0.1) that answers each request with the next
+ * queued answer, and records what it received.
+ */
+final class TokenEndpointStub implements AutoCloseable {
+
+    /** What the endpoint received. */
+    record Received(String method, String path, String authorization, String body) {
+        Map<String, String> form() {
+            if (body.isEmpty()) {
+                return Map.of();
+            }
+            return Arrays.stream(body.split("&")).map(pair -> pair.split("=", 2)).collect(Collectors.toMap(
+                pair -> decode(pair[0]), pair -> pair.length > 1 ? decode(pair[1]) : ""));
+        }
+
+        private static String decode(String value) {
+            return URLDecoder.decode(value, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** One answer; {@code body} gets what was received, so that an answer can echo it. */
+    record Answer(int status, Map<String, String> headers, Function<Received, String> body) {
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+    /** Released on close: an answer of status 0 holds its request until then, for the timeout tests. */
+    private final CountDownLatch released = new CountDownLatch(1);
+
+    TokenEndpointStub() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    URI uri() {
+        return base().resolve("/oauth2/token");
+    }
+
+    URI base() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+    }
+
+    TokenEndpointStub json(int status, String json, String... headers) {
+        return answer(status, "application/json", request -> json, headers);
+    }
+
+    TokenEndpointStub answer(int status, String contentType, Function<Received, String> body, String... headers) {
+        Map<String, String> all = new java.util.LinkedHashMap<>();
+        all.put("Content-Type", contentType);
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            all.put(headers[i], headers[i + 1]);
+        }
+        answers.add(new Answer(status, all, body));
+        return this;
+    }
+
+    /** The next request gets no answer until {@link #close()}. */
+    TokenEndpointStub hang() {
+        answers.add(new Answer(0, Map.of(), request -> ""));
+        return this;
+    }
+
+    /** The next request is read, then its connection closed without an answer. */
+    TokenEndpointStub drop() {
+        answers.add(new Answer(-1, Map.of(), request -> ""));
+        return this;
+    }
+
+    Received take() throws InterruptedException {
+        Received request = received.poll(30, TimeUnit.SECONDS);
+        if (request == null) {
+            throw new AssertionError("no request received within 30 s");
+        }
+        return request;
+    }
+
+    List<Received> drain() {
+        List<Received> all = new java.util.ArrayList<>();
+        received.drainTo(all);
+        return all;
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            Received request = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                exchange.getRequestHeaders().getFirst("Authorization"), body);
+            received.add(request);
+            Answer answer = answers.poll();
+            if (answer == null) {
+                answer = new Answer(500, Map.of("Content-Type", "text/plain"), r -> "no answer queued");
+            }
+            if (answer.status() == -1) {
+                exchange.getResponseBody().close();
+                return;
+            }
+            if (answer.status() == 0) {
+                released.await(60, TimeUnit.SECONDS);
+                return;
+            }
+            byte[] bytes = answer.body().apply(request).getBytes(StandardCharsets.UTF_8);
+            answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+            exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        released.countDown();
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
