@@ -139,12 +139,12 @@ final class Harness {
      * repetitions ({@code repetitions × threads} calls), so that p99 is a percentile and not one repetition's
      * maximum. {@code fromGate} is a caller's return minus the instant the gate opened: what the caller feels,
      * including any hand-off of the refresh to another thread. {@code beyond} is a caller's return minus the end of
-     * the refresh: what the library adds after the token source answered. The spread is the range of the
-     * per-repetition p99 from the gate.
+     * the refresh: what the library adds after the token source answered. The spread is the median, lowest and
+     * highest of the per-repetition p99 from the gate.
      */
     record StormResult(StormSubject subject, int threads, int repetitions, double refreshesMedian, int refreshesMin,
-                       int refreshesMax, Percentiles fromGate, Percentiles beyond, double repetitionP99Min,
-                       double repetitionP99Max) {
+                       int refreshesMax, Percentiles fromGate, Percentiles beyond, double repetitionP99Median,
+                       double repetitionP99Min, double repetitionP99Max) {
     }
 
     /** p50, p99 and max of a pooled sample, in milliseconds. */
@@ -186,7 +186,7 @@ final class Harness {
             results.add(new StormResult(subject, threads, repetitions, median(toDoubles(refreshes)),
                 Arrays.stream(refreshes).min().orElseThrow(), Arrays.stream(refreshes).max().orElseThrow(),
                 Percentiles.of(pooled(subjectRuns, StormRun::fromGateMillis)),
-                Percentiles.of(pooled(subjectRuns, StormRun::beyondMillis)),
+                Percentiles.of(pooled(subjectRuns, StormRun::beyondMillis)), median(repetitionP99),
                 Arrays.stream(repetitionP99).min().orElseThrow(), Arrays.stream(repetitionP99).max().orElseThrow()));
         }
         return results;

@@ -75,6 +75,7 @@ public final class RunAll {
             + "| OS | " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
             + System.getProperty("os.arch") + " |\n"
             + "| CPU | " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores visible |\n"
+            + "| clock source | " + clockSource() + " |\n"
             + "| load average (1 min) before / after | " + String.format(Locale.ROOT, "%.2f / %.2f", loadBefore,
             loadAfter) + " |\n\n";
         String text = "# Benchmark report\n\n" + header + report;
@@ -177,10 +178,10 @@ public final class RunAll {
             .append(" measured storms, subjects interleaved)\n\n")
             .append("Latencies in ms, pooled over all measured storms of a subject (repetitions × threads calls). "
                 + "From the gate = a caller's return minus the gate opening (what a caller feels). Beyond the "
-                + "refresh = a caller's return minus the end of the refresh. Spread = the lowest and highest p99 "
-                + "from the gate of a single storm.\n\n")
+                + "refresh = a caller's return minus the end of the refresh. Per-storm p99 = the p99 from the gate "
+                + "of each single storm: median (lowest–highest), the spread between storms.\n\n")
             .append("| library | threads | refreshes (median, min–max) | p50 from gate | p99 from gate "
-                + "| max from gate | p99 spread over storms | p50 beyond | p99 beyond | max beyond "
+                + "| max from gate | per-storm p99 from gate | p50 beyond | p99 beyond | max beyond "
                 + "| p99 from gate ÷ ours |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int threads : new int[] {64, 512}) {
             List<Harness.StormResult> results = Harness.storms(threads, STORM_WARMUPS, STORM_REPETITIONS);
@@ -188,9 +189,10 @@ public final class RunAll {
             for (Harness.StormResult r : results) {
                 System.out.println("storm " + r.subject() + " x" + threads + ": " + r);
                 md.append(String.format(Locale.ROOT,
-                    "| %s | %d | %.0f (%d–%d) | %.2f | %.2f | %.2f | %.2f–%.2f | %.2f | %.2f | %.2f | %.2f× |%n",
+                    "| %s | %d | %.0f (%d–%d) | %.2f | %.2f | %.2f | %.2f (%.2f–%.2f) | %.2f | %.2f | %.2f | %.2f× |%n",
                     r.subject().label, r.threads(), r.refreshesMedian(), r.refreshesMin(), r.refreshesMax(),
-                    r.fromGate().p50(), r.fromGate().p99(), r.fromGate().max(), r.repetitionP99Min(),
+                    r.fromGate().p50(), r.fromGate().p99(), r.fromGate().max(), r.repetitionP99Median(),
+                    r.repetitionP99Min(),
                     r.repetitionP99Max(), r.beyond().p50(), r.beyond().p99(), r.beyond().max(),
                     r.fromGate().p99() / ours));
             }
@@ -235,6 +237,16 @@ public final class RunAll {
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
             return lines.filter(l -> l.startsWith("model name")).findFirst()
                 .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown");
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** The kernel's clock source: what a clock read costs depends on it (tsc is fast, the others are not). */
+    private static String clockSource() {
+        try {
+            return Files.readString(Path.of("/sys/devices/system/clocksource/clocksource0/current_clocksource"))
+                .trim();
         } catch (IOException | RuntimeException e) {
             return "unknown";
         }
