@@ -5,8 +5,11 @@ import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
 
@@ -122,15 +125,30 @@ public final class TaggedTokenRefreshMetrics extends AbstractTokenRefreshMetrics
     // entry meets each meter registry in one of the two places.
     private void entryAdded(TokenRefreshDecorator decorator) {
         announced.add(decorator);
-        for (MeterRegistry meterRegistry : followedBy) {
-            addMetrics(meterRegistry, decorator, this::isHeld);
-        }
+        forEach(followedBy, meterRegistry -> addMetrics(meterRegistry, decorator, this::isHeld));
     }
 
     private void entryRemoved(TokenRefreshDecorator decorator) {
         announced.remove(decorator);
-        for (MeterRegistry meterRegistry : followedBy) {
-            removeMetrics(meterRegistry, decorator);
+        forEach(followedBy, meterRegistry -> removeMetrics(meterRegistry, decorator));
+    }
+
+    /** Runs {@code action} on every element, even after one threw; then throws the first failure. */
+    private static <T> void forEach(Iterable<T> elements, Consumer<T> action) {
+        RuntimeException failure = null;
+        for (T element : elements) {
+            try {
+                action.accept(element);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -148,19 +166,20 @@ public final class TaggedTokenRefreshMetrics extends AbstractTokenRefreshMetrics
      *
      * @throws NullPointerException if {@code meterRegistry} is null
      * @throws RuntimeException     what {@code meterRegistry} threw when registering a meter; the decorator whose
-     *                              meter failed has none registered, and binding again retries it
+     *                              meter failed has none registered, the others are bound, and binding again
+     *                              retries it
      */
     @Override
     public void bindTo(MeterRegistry meterRegistry) {
         requireNonNull(meterRegistry, "meterRegistry must not be null");
         followedBy.add(meterRegistry);
-        for (TokenRefreshDecorator decorator : tokenRefreshRegistry.getAllTokenRefreshes()) {
-            addMetrics(meterRegistry, decorator, this::isHeld);
+        List<TokenRefreshDecorator> decorators = new ArrayList<>(tokenRefreshRegistry.getAllTokenRefreshes());
+        decorators.addAll(announced);
+        try {
+            forEach(decorators, decorator -> addMetrics(meterRegistry, decorator, this::isHeld));
+        } finally {
+            // Those in the map are found by sweeps from now on; one removed meanwhile left the set on its removal.
+            announced.removeIf(this::inRegistry);
         }
-        for (TokenRefreshDecorator decorator : announced) {
-            addMetrics(meterRegistry, decorator, this::isHeld);
-        }
-        // Those in the map are found by sweeps from now on; an entry removed meanwhile left the set on its removal.
-        announced.removeIf(this::inRegistry);
     }
 }

@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -185,6 +186,21 @@ class MetricsUnderChurnTest {
     }
 
     @Test
+    void meterRegistryRejectingOneDecoratorsMeterStillBindsTheOthers() {
+        RejectingMeterRegistry rejecting = new RejectingMeterRegistry(id -> "bad-api".equals(id.getTag("name")));
+        TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
+        registry.tokenRefresh("bad-api", current -> AccessToken.of("secret"));
+        registry.tokenRefresh("good-api", current -> AccessToken.of("secret"));
+        registry.tokenRefresh("other-api", current -> AccessToken.of("secret"));
+
+        assertThatThrownBy(() -> TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(rejecting))
+            .hasMessageContaining("rejects");
+
+        assertThat(rejecting.getMeters()).hasSize(16)
+            .noneMatch(meter -> "bad-api".equals(meter.getId().getTag("name")));
+    }
+
+    @Test
     void failedRegistrationKeepsTheMetersAnotherBinderHolds() {
         RejectingMeterRegistry rejecting = new RejectingMeterRegistry("tokenrefresh.token.remaining.lifetime");
         rejecting.rejecting.set(false);
@@ -322,18 +338,22 @@ class MetricsUnderChurnTest {
         }
     }
 
-    /** A backend that rejects gauges of one name, as one with a stricter naming rule might. */
+    /** A backend that rejects some gauges, as one with a stricter naming rule might. */
     private static final class RejectingMeterRegistry extends SimpleMeterRegistry {
         final AtomicBoolean rejecting = new AtomicBoolean(true);
-        private final String rejectedName;
+        private final Predicate<Meter.Id> rejected;
 
         RejectingMeterRegistry(String rejectedName) {
-            this.rejectedName = rejectedName;
+            this(id -> id.getName().equals(rejectedName));
+        }
+
+        RejectingMeterRegistry(Predicate<Meter.Id> rejected) {
+            this.rejected = rejected;
         }
 
         @Override
         protected <T> Gauge newGauge(Meter.Id id, T obj, ToDoubleFunction<T> valueFunction) {
-            if (rejecting.get() && id.getName().equals(rejectedName)) {
+            if (rejecting.get() && rejected.test(id)) {
                 throw new IllegalArgumentException("this backend rejects the name " + id.getName());
             }
             return super.newGauge(id, obj, valueFunction);
