@@ -21,7 +21,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -36,14 +39,20 @@ import java.util.function.Supplier;
 
 /**
  * The scenarios JMH's model does not fit: hundreds of threads meeting one expired token, rejections spread over
- * time, and 100,000 asynchronous waiters. Each scenario builds fresh instances per repetition, runs one untimed
- * repetition first, and reports the median over the measured ones.
+ * time, and 100,000 asynchronous waiters. Each scenario builds fresh instances per repetition. The subjects of a
+ * scenario run in one JVM, so they are treated alike: each is warmed up (its valid-token path called
+ * {@value #WARMUP_CALLS} times, then untimed repetitions of the scenario itself), and the measured repetitions
+ * interleave the subjects, rotating which goes first, so that a burst of load on a shared machine, or the JIT
+ * compiling something late, falls on all of them.
  */
 final class Harness {
 
     static final Duration STORM_REFRESH = Duration.ofMillis(20);
     static final Duration STAGGER_REFRESH = Duration.ofMillis(10);
-    static final Duration STAGGER_SPREAD = Duration.ofMillis(100);
+    /** Two spreads, so that the rule shows: a client that refreshes per 401 refreshes about spread ÷ refresh time. */
+    static final List<Duration> STAGGER_SPREADS = List.of(Duration.ofMillis(100), Duration.ofMillis(200));
+    /** Calls on each subject's valid-token path before any timed repetition, so that it is JIT-compiled. */
+    static final int WARMUP_CALLS = 20_000;
     static final int STAGGER_CALLS = 200;
     static final int ASYNC_CALLS = 100_000;
     /** The first token's lifetime in a storm: short, so that the storm meets it expired soon after. */
@@ -81,13 +90,7 @@ final class Harness {
             @Override
             Supplier<String> expiredCall(Subjects.Source source) {
                 Subjects.GoogleCredentials credentials = Subjects.google(source, Instant.now().minusSeconds(1));
-                return () -> {
-                    try {
-                        return credentials.getRequestMetadata().get("Authorization").get(0);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                };
+                return () -> googleAuthorization(credentials);
             }
         };
 
@@ -98,53 +101,135 @@ final class Harness {
         }
 
         abstract Supplier<String> expiredCall(Subjects.Source source);
-    }
 
-    /** The medians over repetitions of one storm. Latencies are in milliseconds past the end of the refresh. */
-    record StormResult(StormSubject subject, int threads, int repetitions, double refreshesMedian, int refreshesMin,
-                       int refreshesMax, double p50Millis, double p99Millis, double maxMillis) {
-    }
-
-    static StormResult storm(StormSubject subject, int threads, int repetitions) throws InterruptedException {
-        stormOnce(subject, threads); // untimed: class loading and the first compilations
-        int[] refreshes = new int[repetitions];
-        double[] p50 = new double[repetitions];
-        double[] p99 = new double[repetitions];
-        double[] max = new double[repetitions];
-        for (int r = 0; r < repetitions; r++) {
-            StormRun run = stormOnce(subject, threads);
-            refreshes[r] = run.refreshes;
-            p50[r] = run.beyondMillis[percentileIndex(threads, 0.50)];
-            p99[r] = run.beyondMillis[percentileIndex(threads, 0.99)];
-            max[r] = run.beyondMillis[threads - 1];
+        /** Calls the subject's valid-token path {@link #WARMUP_CALLS} times. */
+        void warmUp() {
+            Subjects.Source source = new Subjects.Source(Duration.ZERO, Subjects.ONE_HOUR);
+            Supplier<String> call;
+            if (this == GOOGLE) {
+                Subjects.GoogleCredentials credentials = Subjects.google(source, Instant.now().plus(Subjects.ONE_HOUR));
+                call = () -> googleAuthorization(credentials);
+            } else if (this == AWS) {
+                CachedSupplier<AccessToken> cache = Subjects.aws(source);
+                call = () -> cache.get().value();
+            } else {
+                TokenRefreshDecorator decorator = TokenRefreshDecorator.of("warm-up", TokenRefreshConfig.ofDefaults(),
+                    Subjects.ours(source));
+                call = TokenRefreshDecorator.decorateFunction(decorator, AccessToken::value);
+            }
+            for (int i = 0; i < WARMUP_CALLS; i++) {
+                BLACKHOLE.accumulateAndGet(call.get().length(), Integer::sum);
+            }
         }
-        return new StormResult(subject, threads, repetitions, median(toDoubles(refreshes)),
-            Arrays.stream(refreshes).min().orElseThrow(), Arrays.stream(refreshes).max().orElseThrow(),
-            median(p50), median(p99), median(max));
     }
 
-    private record StormRun(int refreshes, double[] beyondMillis) {
+    /** Keeps warm-up results alive, so that the JIT cannot drop the calls. */
+    private static final AtomicInteger BLACKHOLE = new AtomicInteger();
+
+    private static String googleAuthorization(Subjects.GoogleCredentials credentials) {
+        try {
+            return credentials.getRequestMetadata().get("Authorization").get(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
-     * N threads park on one gate; the gate opens; each calls once and notes when its call returned. A caller's
-     * latency beyond the refresh is the time from the end of the (first) refresh to the caller's return.
+     * One subject's storms at one thread count. Latencies are in milliseconds, pooled over all measured
+     * repetitions ({@code repetitions × threads} calls), so that p99 is a percentile and not one repetition's
+     * maximum. {@code fromGate} is a caller's return minus the instant the gate opened: what the caller feels,
+     * including any hand-off of the refresh to another thread. {@code beyond} is a caller's return minus the end of
+     * the refresh: what the library adds after the token source answered. The spread is the median, lowest and
+     * highest of the per-repetition p99 from the gate.
+     */
+    record StormResult(StormSubject subject, int threads, int repetitions, double refreshesMedian, int refreshesMin,
+                       int refreshesMax, Percentiles fromGate, Percentiles beyond, double repetitionP99Median,
+                       double repetitionP99Min, double repetitionP99Max) {
+    }
+
+    /** p50, p99 and max of a pooled sample, in milliseconds. */
+    record Percentiles(double p50, double p99, double max) {
+
+        static Percentiles of(double[] sorted) {
+            return new Percentiles(sorted[percentileIndex(sorted.length, 0.50)],
+                sorted[percentileIndex(sorted.length, 0.99)], sorted[sorted.length - 1]);
+        }
+    }
+
+    /**
+     * Runs every subject's storms at {@code threads}: warm-up (valid path, then {@code warmups} untimed storms per
+     * subject, interleaved), then {@code repetitions} measured storms per subject, interleaved with a rotating
+     * first subject.
+     */
+    static List<StormResult> storms(int threads, int warmups, int repetitions) throws InterruptedException {
+        StormSubject[] subjects = StormSubject.values();
+        for (StormSubject subject : subjects) {
+            subject.warmUp();
+        }
+        for (int r = 0; r < warmups; r++) {
+            for (StormSubject subject : rotated(subjects, r)) {
+                stormOnce(subject, threads);
+            }
+        }
+        Map<StormSubject, List<StormRun>> runs = new EnumMap<>(StormSubject.class);
+        for (int r = 0; r < repetitions; r++) {
+            for (StormSubject subject : rotated(subjects, r)) {
+                runs.computeIfAbsent(subject, s -> new ArrayList<>()).add(stormOnce(subject, threads));
+            }
+        }
+        List<StormResult> results = new ArrayList<>();
+        for (StormSubject subject : subjects) {
+            List<StormRun> subjectRuns = runs.get(subject);
+            int[] refreshes = subjectRuns.stream().mapToInt(StormRun::refreshes).toArray();
+            double[] repetitionP99 = subjectRuns.stream()
+                .mapToDouble(run -> run.fromGateMillis[percentileIndex(threads, 0.99)]).toArray();
+            results.add(new StormResult(subject, threads, repetitions, median(toDoubles(refreshes)),
+                Arrays.stream(refreshes).min().orElseThrow(), Arrays.stream(refreshes).max().orElseThrow(),
+                Percentiles.of(pooled(subjectRuns, StormRun::fromGateMillis)),
+                Percentiles.of(pooled(subjectRuns, StormRun::beyondMillis)), median(repetitionP99),
+                Arrays.stream(repetitionP99).min().orElseThrow(), Arrays.stream(repetitionP99).max().orElseThrow()));
+        }
+        return results;
+    }
+
+    /** The subjects with the {@code r}-th one first, so that no subject always runs first or last. */
+    static <T> List<T> rotated(T[] subjects, int r) {
+        List<T> order = new ArrayList<>(Arrays.asList(subjects));
+        Collections.rotate(order, -(r % subjects.length));
+        return order;
+    }
+
+    private static double[] pooled(List<StormRun> runs, Function<StormRun, double[]> sample) {
+        double[] all = runs.stream().flatMapToDouble(run -> Arrays.stream(sample.apply(run))).toArray();
+        Arrays.sort(all);
+        return all;
+    }
+
+    private record StormRun(int refreshes, double[] fromGateMillis, double[] beyondMillis) {
+    }
+
+    /**
+     * N threads park on one gate; the gate opens; each calls once and notes when its call returned. Both samples
+     * come back sorted.
      */
     private static StormRun stormOnce(StormSubject subject, int threads) throws InterruptedException {
         Subjects.Source source = new Subjects.Source(STORM_REFRESH, SHORT_LIFETIME);
         Supplier<String> call = subject.expiredCall(source);
         long[] returned = new long[threads];
-        runTogether(threads, i -> {
+        long gateOpened = runTogether(threads, i -> {
             call.get();
             returned[i] = System.nanoTime();
         });
         long refreshEnd = source.firstRefreshEndNanos();
+        double[] fromGate = new double[threads];
         double[] beyond = new double[threads];
         for (int i = 0; i < threads; i++) {
+            fromGate[i] = (returned[i] - gateOpened) / 1e6;
             beyond[i] = (returned[i] - refreshEnd) / 1e6;
         }
+        Arrays.sort(fromGate);
         Arrays.sort(beyond);
-        return new StormRun(source.refreshes(), beyond);
+        return new StormRun(source.refreshes(), fromGate, beyond);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -161,18 +246,31 @@ final class Harness {
         }
     }
 
-    record StaggerResult(StaggerSubject subject, int repetitions, double refreshesMedian, int refreshesMin,
-                         int refreshesMax) {
+    record StaggerResult(StaggerSubject subject, Duration spread, int repetitions, double refreshesMedian,
+                         int refreshesMin, int refreshesMax) {
     }
 
-    static StaggerResult stagger(StaggerSubject subject, int repetitions) throws InterruptedException {
-        staggerOnce(subject);
-        int[] refreshes = new int[repetitions];
-        for (int r = 0; r < repetitions; r++) {
-            refreshes[r] = staggerOnce(subject);
+    /** Every subject at {@code spread}: warm-up repetitions, then measured ones, interleaved. */
+    static List<StaggerResult> staggers(Duration spread, int warmups, int repetitions) throws InterruptedException {
+        StaggerSubject[] subjects = StaggerSubject.values();
+        for (int r = 0; r < warmups; r++) {
+            for (StaggerSubject subject : rotated(subjects, r)) {
+                staggerOnce(subject, spread);
+            }
         }
-        return new StaggerResult(subject, repetitions, median(toDoubles(refreshes)),
-            Arrays.stream(refreshes).min().orElseThrow(), Arrays.stream(refreshes).max().orElseThrow());
+        Map<StaggerSubject, int[]> refreshes = new EnumMap<>(StaggerSubject.class);
+        for (int r = 0; r < repetitions; r++) {
+            for (StaggerSubject subject : rotated(subjects, r)) {
+                refreshes.computeIfAbsent(subject, s -> new int[repetitions])[r] = staggerOnce(subject, spread);
+            }
+        }
+        List<StaggerResult> results = new ArrayList<>();
+        for (StaggerSubject subject : subjects) {
+            int[] counts = refreshes.get(subject);
+            results.add(new StaggerResult(subject, spread, repetitions, median(toDoubles(counts)),
+                Arrays.stream(counts).min().orElseThrow(), Arrays.stream(counts).max().orElseThrow()));
+        }
+        return results;
     }
 
     /**
@@ -211,7 +309,7 @@ final class Harness {
     }
 
     /** @return the number of refreshes the burst caused */
-    private static int staggerOnce(StaggerSubject subject) throws InterruptedException {
+    private static int staggerOnce(StaggerSubject subject, Duration spread) throws InterruptedException {
         Subjects.Source source = new Subjects.Source(STAGGER_REFRESH, Subjects.ONE_HOUR);
         int[] status = new int[STAGGER_CALLS];
         IntFunction<Integer> call;
@@ -220,11 +318,11 @@ final class Harness {
                 .refreshOnResult(result -> Integer.valueOf(401).equals(result))
                 .build(), Subjects.ours(source));
             String first = decorator.executeFunction(AccessToken::value);
-            StaggerServer server = new StaggerServer(first, STAGGER_SPREAD);
+            StaggerServer server = new StaggerServer(first, spread);
             call = i -> decorator.executeFunction(token -> server.respond(i, token.value()));
         } else {
             Subjects.GoogleCredentials credentials = Subjects.google(source, Instant.now().plus(Subjects.ONE_HOUR));
-            StaggerServer server = new StaggerServer("google-0", STAGGER_SPREAD);
+            StaggerServer server = new StaggerServer("google-0", spread);
             HttpRequestFactory requests = serverTransport(server)
                 .createRequestFactory(new HttpCredentialsAdapter(credentials));
             call = i -> {
@@ -275,8 +373,10 @@ final class Harness {
                        double threadsAdded, int waitingCalls, double releaseMillis) {
     }
 
-    static AsyncResult asyncWaiters(int repetitions) {
-        asyncOnce();
+    static AsyncResult asyncWaiters(int warmups, int repetitions) {
+        for (int r = 0; r < warmups; r++) {
+            asyncOnce();
+        }
         double[] retained = new double[repetitions];
         double[] allocated = new double[repetitions];
         double[] threads = new double[repetitions];
@@ -344,8 +444,12 @@ final class Harness {
         void run(int index) throws Exception;
     }
 
-    /** Starts one thread per index, opens one gate for all, and waits for every one to finish. */
-    private static void runTogether(int threads, IndexedTask task) throws InterruptedException {
+    /**
+     * Starts one thread per index, opens one gate for all, and waits for every one to finish.
+     *
+     * @return {@link System#nanoTime()} just before the gate opened
+     */
+    private static long runTogether(int threads, IndexedTask task) throws InterruptedException {
         CountDownLatch ready = new CountDownLatch(threads);
         CountDownLatch gate = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(threads);
@@ -369,6 +473,7 @@ final class Harness {
             started.add(thread);
         }
         ready.await();
+        long gateOpened = System.nanoTime();
         gate.countDown();
         if (!finished.await(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             started.forEach(Thread::interrupt);
@@ -377,6 +482,7 @@ final class Harness {
         if (failure.get() != null) {
             throw new IllegalStateException("a call failed", failure.get());
         }
+        return gateOpened;
     }
 
     private static void waitUntilPast(Instant instant) {

@@ -1,9 +1,12 @@
 package io.github.tokenrefresh4j.examples;
 
+import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -20,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Date;
@@ -28,15 +32,35 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The demo's protected API on 127.0.0.1: {@code GET /orders} answers 200 to a valid bearer JWT. A JWT is valid when
- * its RS256 signature checks out against the authorization server's JWKS, its issuer and audience match, and it has
- * not expired by this server's clock, with no leeway. Anything else gets {@code 401} with
- * {@code WWW-Authenticate: Bearer error="invalid_token"} (RFC 6750 §3.1). A share of requests gets a transient
- * {@code 503}, so that Retry has work to do.
+ * its header's {@code typ} is {@code JWT} or {@code at+jwt} (RFC 9068 access tokens; {@code application/at+jwt}
+ * too), its RS256 signature checks out against the authorization server's JWKS, its issuer and audience match, and
+ * it has not expired by this server's clock, with no leeway.
+ *
+ * <p>Which answer for which failure matters to every client that refreshes on {@code invalid_token}:
+ * <ul>
+ *   <li>a token that is malformed, badly signed, of another type, issuer or audience, or expired: {@code 401} with
+ *       {@code WWW-Authenticate: Bearer error="invalid_token"} (RFC 6750 §3.1). A new token helps;</li>
+ *   <li>the signing keys cannot be fetched (the JWKS endpoint is down, or its fetches are rate-limited after a
+ *       failure): {@code 503} with {@code Retry-After}. The fault is on the API's side and a new token would be
+ *       checked against the same missing keys, so answering 401 here would turn a JWKS outage into a token-request
+ *       storm from every client;</li>
+ *   <li>no bearer token at all: {@code 401} with a bare {@code Bearer} challenge.</li>
+ * </ul>
+ * A share of requests gets a transient {@code 503}, so that Retry has work to do.
  */
 final class ResourceServer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ResourceServer.class.getName());
+    /** The access-token types accepted in the JWT header: plain JWTs and RFC 9068 access tokens. */
+    static final Set<JOSEObjectType> ACCEPTED_TYPES = Set.of(JOSEObjectType.JWT, new JOSEObjectType("at+jwt"),
+        new JOSEObjectType("application/at+jwt"));
+    /** Seconds a client should wait after a 503 for unavailable signing keys. */
+    static final int KEYS_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
     private final HttpServer server;
     private final ExecutorService handlers;
@@ -58,7 +82,7 @@ final class ResourceServer implements AutoCloseable {
         }
         this.transientFailureRate = transientFailureRate;
         JWKSource<SecurityContext> keys = jwkSource(jwksUri);
-        jwtProcessor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT));
+        jwtProcessor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(ACCEPTED_TYPES));
         jwtProcessor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, keys));
         Clock clock = Clock.offset(Clock.systemUTC(), clockSkew);
         DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
@@ -113,11 +137,23 @@ final class ResourceServer implements AutoCloseable {
             JWTClaimsSet claims;
             try {
                 claims = jwtProcessor.process(authorization.substring("Bearer ".length()), null);
-            } catch (Exception e) {
+            } catch (KeySourceException e) {
+                // Checked before JOSEException, its parent: the keys are unavailable, not the token invalid.
+                LOG.log(Level.WARNING, () -> "cannot fetch the JWKS to check a token, answering 503: " + e);
+                exchange.getResponseHeaders().set("Retry-After",
+                    Integer.toString(KEYS_UNAVAILABLE_RETRY_AFTER_SECONDS));
+                respond(exchange, 503, "{\"error\":\"temporarily_unavailable\"}");
+                return;
+            } catch (ParseException | BadJOSEException e) {
                 // The reason stays on the server: telling the caller which check failed helps only an attacker.
                 exchange.getResponseHeaders().set("WWW-Authenticate",
                     "Bearer error=\"invalid_token\", error_description=\"The access token is invalid or expired\"");
                 respond(exchange, 401, "{\"error\":\"invalid_token\"}");
+                return;
+            } catch (JOSEException e) {
+                // A fault of this server (a key it cannot use, a missing algorithm): not the token's, so not 401.
+                LOG.log(Level.SEVERE, "cannot check a token", e);
+                respond(exchange, 500, "{\"error\":\"server_error\"}");
                 return;
             }
             respond(exchange, 200, "{\"orders\":[],\"subject\":\"" + claims.getSubject() + "\"}");

@@ -2,7 +2,6 @@ package io.github.tokenrefresh4j.micrometer;
 
 import io.github.tokenrefresh4j.AccessToken;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
-import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -11,12 +10,16 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Predicate;
 
 import static java.util.Objects.requireNonNull;
 
@@ -28,6 +31,11 @@ import static java.util.Objects.requireNonNull;
  * <p>Bindings are kept per meter registry and instance name, and every change to one runs inside
  * {@link ConcurrentMap#compute}, so an entry event and the initial sweep of {@code bindTo} cannot both leave a
  * binding behind for the same name.
+ *
+ * <p>Across binders: a binding registers all of its meters or none ({@link SharedMeters}); meters that two
+ * bindings share (two binders, one meter registry) stay until the last of them is closed; and each decorator gets
+ * one timer-feeding consumer for its whole life, which records each refresh once into every distinct timer of the
+ * decorator's current bindings.
  */
 abstract class AbstractTokenRefreshMetrics {
 
@@ -39,6 +47,13 @@ abstract class AbstractTokenRefreshMetrics {
     private static final String REFRESHES_DESCRIPTION =
         "The number of token refreshes: successful ones obtained a token, failed ones failed or timed out";
     private static final String DURATION_DESCRIPTION = "How long refresher calls took, by outcome";
+
+    /**
+     * The timer feed of each decorator, across all binders: a decorator's event publisher cannot unregister a
+     * consumer, so one is registered per decorator, once. The value is weak: the feed lives as long as the
+     * decorator whose consumer holds it. Guarded by {@link SharedMeters#LOCK}.
+     */
+    private static final Map<TokenRefreshDecorator, WeakReference<RefreshTimerFeed>> FEEDS = new WeakHashMap<>();
 
     final TokenRefreshMetricNames names;
 
@@ -53,40 +68,79 @@ abstract class AbstractTokenRefreshMetrics {
      * Binds {@code decorator} unless it is bound already; replaces the binding of another decorator of the same
      * name.
      *
-     * @param source if not null, the decorator is bound only while {@code source} still holds it, so that a sweep
-     *               over a snapshot never resurrects an entry removed meanwhile
+     * @param wanted checked inside the update of the binding: the decorator is bound only if it still holds, so
+     *               that a sweep over a snapshot never resurrects an entry removed meanwhile
+     * @throws RuntimeException what registering a meter threw; then none of the decorator's meters is registered
      */
-    void addMetrics(MeterRegistry meterRegistry, TokenRefreshDecorator decorator, TokenRefreshRegistry source) {
+    void addMetrics(MeterRegistry meterRegistry, TokenRefreshDecorator decorator,
+                    Predicate<TokenRefreshDecorator> wanted) {
+        RuntimeException[] failure = new RuntimeException[1];
         bindingsOf(meterRegistry).compute(decorator.getName(), (name, old) -> {
             if (old != null && old.decorator == decorator) {
                 return old;
             }
-            if (source != null && source.find(name).orElse(null) != decorator) {
+            if (!wanted.test(decorator)) {
                 return old;
             }
             if (old != null) {
-                old.close(meterRegistry);
+                failure[0] = closeQuietly(old, meterRegistry);
             }
-            return new Binding(meterRegistry, decorator);
+            try {
+                return new Binding(meterRegistry, decorator);
+            } catch (RuntimeException e) {
+                failure[0] = withSuppressed(e, failure[0]);
+                return null;
+            }
         });
+        if (failure[0] != null) {
+            throw failure[0];
+        }
     }
 
-    /** Removes the meters of {@code decorator}, but not those of a newer decorator that took its name. */
+    /**
+     * Removes the meters of {@code decorator}, but not those of a newer decorator that took its name, nor those
+     * another binding still holds.
+     */
     void removeMetrics(MeterRegistry meterRegistry, TokenRefreshDecorator decorator) {
+        RuntimeException[] failure = new RuntimeException[1];
         bindingsOf(meterRegistry).computeIfPresent(decorator.getName(), (name, old) -> {
             if (old.decorator != decorator) {
                 return old;
             }
-            old.close(meterRegistry);
+            failure[0] = closeQuietly(old, meterRegistry);
             return null;
         });
+        if (failure[0] != null) {
+            throw failure[0];
+        }
     }
 
     private ConcurrentMap<String, Binding> bindingsOf(MeterRegistry meterRegistry) {
         return bindings.computeIfAbsent(meterRegistry, registry -> new ConcurrentHashMap<>());
     }
 
-    /** Seconds until the latest token expires: negative once it has, NaN without a token or a known expiry. */
+    /** Closes {@code binding}; what the meter registry threw on removal is returned, so the binding is dropped. */
+    private static RuntimeException closeQuietly(Binding binding, MeterRegistry meterRegistry) {
+        try {
+            binding.close(meterRegistry);
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
+    private static RuntimeException withSuppressed(RuntimeException e, RuntimeException earlier) {
+        if (earlier != null) {
+            e.addSuppressed(earlier);
+        }
+        return e;
+    }
+
+    /**
+     * Seconds until the latest token expires: negative once it has, NaN without a token or a known expiry. The
+     * latest token is the one the decorator holds, whether or not a call has rejected it or {@link
+     * TokenRefreshDecorator#invalidate()} has marked it unusable: it is replaced only by a refresh that succeeds.
+     */
     static double remainingLifetimeSeconds(TokenRefreshDecorator decorator) {
         AccessToken token = decorator.currentToken();
         Instant expiresAt = token == null ? null : token.expiresAt().orElse(null);
@@ -97,16 +151,77 @@ abstract class AbstractTokenRefreshMetrics {
         return remaining.getSeconds() + remaining.getNano() / 1e9;
     }
 
+    /** The feed of {@code decorator}, created with its one event consumer on first use. */
+    private static RefreshTimerFeed feedOf(TokenRefreshDecorator decorator) {
+        synchronized (SharedMeters.LOCK) {
+            WeakReference<RefreshTimerFeed> existing = FEEDS.get(decorator);
+            RefreshTimerFeed feed = existing == null ? null : existing.get();
+            if (feed == null) {
+                feed = new RefreshTimerFeed();
+                FEEDS.put(decorator, new WeakReference<>(feed));
+                RefreshTimerFeed timers = feed;
+                // Timers are fed by events, not read from the decorator: each refresh is recorded once into each
+                // distinct timer of the decorator's current bindings.
+                decorator.getEventPublisher()
+                    .onRefreshSucceeded(event -> {
+                        for (Binding binding : timers.feeding) {
+                            binding.successful.record(event.getElapsedDuration());
+                        }
+                    })
+                    .onRefreshFailed(event -> {
+                        for (Binding binding : timers.feeding) {
+                            binding.failed.record(event.getElapsedDuration());
+                        }
+                    });
+            }
+            return feed;
+        }
+    }
+
+    /**
+     * The current bindings of one decorator, in every binder and meter registry. Two bindings that got the same
+     * timers from Micrometer (two binders on one meter registry, whatever its filters renamed) feed them once.
+     */
+    private static final class RefreshTimerFeed {
+
+        private final List<Binding> bindings = new ArrayList<>(); // guarded by SharedMeters.LOCK
+        /** One binding per distinct pair of timers, read by the event consumer without a lock. */
+        volatile List<Binding> feeding = List.of();
+
+        void add(Binding binding) {
+            synchronized (SharedMeters.LOCK) {
+                bindings.add(binding);
+                refresh();
+            }
+        }
+
+        void remove(Binding binding) {
+            synchronized (SharedMeters.LOCK) {
+                bindings.remove(binding);
+                refresh();
+            }
+        }
+
+        private void refresh() {
+            List<Binding> distinct = new ArrayList<>(bindings.size());
+            for (Binding binding : bindings) {
+                if (distinct.stream().noneMatch(d -> d.successful == binding.successful)) {
+                    distinct.add(binding);
+                }
+            }
+            feeding = List.copyOf(distinct);
+        }
+    }
+
     /** The meters of one decorator in one meter registry. */
     private final class Binding {
 
         final TokenRefreshDecorator decorator;
-        final List<Meter.Id> meterIds = new ArrayList<>();
-        /**
-         * The decorator's event publisher cannot unregister a consumer, so a closed binding's consumer stays and
-         * is switched off here.
-         */
-        volatile boolean active = true;
+        final Timer successful;
+        final Timer failed;
+        private final List<Meter> meters;
+        private final RefreshTimerFeed feed;
+        private boolean closed; // changed only inside the compute of this binding's name
 
         Binding(MeterRegistry meterRegistry, TokenRefreshDecorator decorator) {
             this.decorator = decorator;
@@ -118,75 +233,64 @@ abstract class AbstractTokenRefreshMetrics {
             Tags successfulTags = tags.and(KIND_TAG, SUCCESSFUL);
             Tags failedTags = tags.and(KIND_TAG, FAILED);
 
-            add(FunctionCounter.builder(names.getRefreshesMetricName(), decorator,
-                    d -> d.getMetrics().getNumberOfSuccessfulRefreshes())
-                .description(REFRESHES_DESCRIPTION)
-                .tags(successfulTags)
-                .register(meterRegistry));
-            add(FunctionCounter.builder(names.getRefreshesMetricName(), decorator,
-                    d -> d.getMetrics().getNumberOfFailedRefreshes())
-                .description(REFRESHES_DESCRIPTION)
-                .tags(failedTags)
-                .register(meterRegistry));
-            add(Gauge.builder(names.getWaitingCallsMetricName(), decorator,
-                    d -> d.getMetrics().getNumberOfWaitingCalls())
-                .description("The number of calls waiting for a token refresh now")
-                .tags(tags)
-                .register(meterRegistry));
-            add(FunctionCounter.builder(names.getCoalescedCallsMetricName(), decorator,
-                    d -> d.getMetrics().getNumberOfCoalescedCalls())
-                .description("The number of calls that waited for a refresh another call had started")
-                .tags(tags)
-                .register(meterRegistry));
-            add(FunctionCounter.builder(names.getTokenRejectionsMetricName(), decorator,
-                    d -> d.getMetrics().getNumberOfRejectedTokens())
-                .description("The number of call outcomes that said the token was rejected")
-                .tags(tags)
-                .register(meterRegistry));
-            add(Gauge.builder(names.getTokenRemainingLifetimeMetricName(), decorator,
-                    AbstractTokenRefreshMetrics::remainingLifetimeSeconds)
-                .description("The time until the current token expires; NaN when unknown")
-                .baseUnit("seconds")
-                .tags(tags)
-                .register(meterRegistry));
-
-            // Timers are fed by events, not read from the decorator. If another binder already registered this
-            // decorator's timers in this meter registry, Micrometer hands back the same timers: only their first
-            // registrant feeds them, so that a refresh is recorded once.
-            boolean feedsTimers = meterRegistry.find(names.getRefreshDurationMetricName())
-                .tags(successfulTags).timer() == null;
-            Timer successful = Timer.builder(names.getRefreshDurationMetricName())
-                .description(DURATION_DESCRIPTION)
-                .tags(successfulTags)
-                .register(meterRegistry);
-            Timer failed = Timer.builder(names.getRefreshDurationMetricName())
-                .description(DURATION_DESCRIPTION)
-                .tags(failedTags)
-                .register(meterRegistry);
-            add(successful);
-            add(failed);
-            if (feedsTimers) {
-                decorator.getEventPublisher()
-                    .onRefreshSucceeded(event -> {
-                        if (active) {
-                            successful.record(event.getElapsedDuration());
-                        }
-                    })
-                    .onRefreshFailed(event -> {
-                        if (active) {
-                            failed.record(event.getElapsedDuration());
-                        }
-                    });
+            meters = SharedMeters.acquireAll(meterRegistry, List.of(
+                () -> Timer.builder(names.getRefreshDurationMetricName())
+                    .description(DURATION_DESCRIPTION)
+                    .tags(successfulTags)
+                    .register(meterRegistry),
+                () -> Timer.builder(names.getRefreshDurationMetricName())
+                    .description(DURATION_DESCRIPTION)
+                    .tags(failedTags)
+                    .register(meterRegistry),
+                () -> FunctionCounter.builder(names.getRefreshesMetricName(), decorator,
+                        d -> d.getMetrics().getNumberOfSuccessfulRefreshes())
+                    .description(REFRESHES_DESCRIPTION)
+                    .tags(successfulTags)
+                    .register(meterRegistry),
+                () -> FunctionCounter.builder(names.getRefreshesMetricName(), decorator,
+                        d -> d.getMetrics().getNumberOfFailedRefreshes())
+                    .description(REFRESHES_DESCRIPTION)
+                    .tags(failedTags)
+                    .register(meterRegistry),
+                () -> Gauge.builder(names.getWaitingCallsMetricName(), decorator,
+                        d -> d.getMetrics().getNumberOfWaitingCalls())
+                    .description("The number of calls waiting for a token refresh now")
+                    .tags(tags)
+                    .register(meterRegistry),
+                () -> FunctionCounter.builder(names.getCoalescedCallsMetricName(), decorator,
+                        d -> d.getMetrics().getNumberOfCoalescedCalls())
+                    .description("The number of calls that waited for a refresh another call had started")
+                    .tags(tags)
+                    .register(meterRegistry),
+                () -> FunctionCounter.builder(names.getTokenRejectionsMetricName(), decorator,
+                        d -> d.getMetrics().getNumberOfRejectedTokens())
+                    .description("The number of call outcomes that said the token was rejected")
+                    .tags(tags)
+                    .register(meterRegistry),
+                () -> Gauge.builder(names.getTokenRemainingLifetimeMetricName(), decorator,
+                        AbstractTokenRefreshMetrics::remainingLifetimeSeconds)
+                    .description("The time until the latest token expires; NaN when unknown")
+                    .baseUnit("seconds")
+                    .tags(tags)
+                    .register(meterRegistry)));
+            successful = (Timer) meters.get(0);
+            failed = (Timer) meters.get(1);
+            try {
+                feed = feedOf(decorator);
+                feed.add(this);
+            } catch (RuntimeException e) {
+                SharedMeters.releaseAll(meterRegistry, meters);
+                throw e;
             }
         }
 
-        private void add(Meter meter) {
-            meterIds.add(meter.getId());
-        }
-
         void close(MeterRegistry meterRegistry) {
-            active = false;
-            meterIds.forEach(meterRegistry::remove);
+            if (closed) {
+                return;
+            }
+            closed = true;
+            feed.remove(this);
+            SharedMeters.releaseAll(meterRegistry, meters);
         }
     }
 }

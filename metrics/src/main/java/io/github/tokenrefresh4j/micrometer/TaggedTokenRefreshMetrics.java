@@ -5,8 +5,11 @@ import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
 
@@ -29,28 +32,52 @@ import static java.util.Objects.requireNonNull;
  *       refresh)</li>
  *   <li>{@code tokenrefresh.token.rejections} (FunctionCounter of outcomes that said the token was rejected)</li>
  *   <li>{@code tokenrefresh.token.remaining.lifetime} (Gauge in seconds until the latest token's expiry by the
- *       decorator's clock; negative once expired, NaN without a token or a known expiry)</li>
+ *       decorator's clock; negative once expired, NaN without a token or a known expiry). It tells when the token
+ *       the decorator holds expires, not whether it is usable: after {@code invalidate()} or a rejection it keeps
+ *       reporting that token until a refresh replaces it; the rejection and failed-refresh counters show those.</li>
  * </ul>
  * No meter carries a token value. Counters and gauges read the decorator's {@code Metrics}; timers are fed by its
  * refresh events.
  *
  * <p>The binder follows the registry: an entry added later is bound, a removed entry's meters are removed, and a
  * replaced entry's meters are re-registered for the new decorator. Binding again to the same meter registry binds
- * what is missing and registers nothing twice; two binders on one meter registry share the meters and record each
- * refresh once.
+ * what is missing and registers nothing twice.
+ *
+ * <p>What is guaranteed under churn:
+ * <ul>
+ *   <li>The binder listens to the registry from its creation, not from {@code bindTo}, and remembers the entries
+ *       it heard announced. Resilience4j announces an entry before the entry is in the registry's map, so an
+ *       entry announced while {@code bindTo} runs is missing from its sweep; {@code bindTo} binds it from what the
+ *       binder heard. An entry whose announcement was already under way when the binder was created is bound by
+ *       the next {@code bindTo}.</li>
+ *   <li>A decorator's meters are registered all or none: if the meter registry rejects one of them, those
+ *       registered before it are removed again and {@code bindTo} (or the registry change that bound it) throws
+ *       the meter registry's exception.</li>
+ *   <li>Two binders that bind one decorator to one meter registry share its meters (Micrometer hands both the
+ *       same meters, after its {@code MeterFilter}s) and record each refresh once. A shared meter is removed when
+ *       the last binder that holds the decorator lets it go: removing the decorator from one binder's registry
+ *       leaves the meters that another binder (or a {@link TaggedTokenRefreshMetricsPublisher}) still binds.</li>
+ *   <li>Each decorator carries one timer-feeding event consumer for its whole life, however often it is bound
+ *       and unbound: Resilience4j's event publisher cannot unregister a consumer, so the one consumer records into
+ *       whichever bindings are current.</li>
+ * </ul>
  *
  * <p>Why not extend resilience4j-micrometer: its {@code AbstractMetrics} and {@code AbstractRetryMetrics} are
  * package-private, so another package cannot reuse them, and the dependency would add only the {@code TagNames}
- * constants plus runtime dependencies on five Resilience4j modules. The registry-following here is a few lines,
- * and it also closes gaps of the Resilience4j version: it subscribes before its initial sweep (an entry added in
- * between is not missed), and keeps meter ids per meter registry (binding one binder to two meter registries
- * works). The publisher variant reuses resilience4j-core's {@code MetricsPublisher}; see
+ * constants plus runtime dependencies on five Resilience4j modules. The registry-following here also closes gaps
+ * of the Resilience4j version listed above, and keeps meter ids per meter registry (binding one binder to two
+ * meter registries works). The publisher variant reuses resilience4j-core's {@code MetricsPublisher}; see
  * {@link TaggedTokenRefreshMetricsPublisher}.
  */
 public final class TaggedTokenRefreshMetrics extends AbstractTokenRefreshMetrics implements MeterBinder {
 
     private final TokenRefreshRegistry tokenRefreshRegistry;
     private final Set<MeterRegistry> followedBy = ConcurrentHashMap.newKeySet();
+    /**
+     * Entries heard announced and not yet seen in the registry's map by a sweep: Resilience4j announces an entry
+     * before it puts it in the map.
+     */
+    private final Set<TokenRefreshDecorator> announced = ConcurrentHashMap.newKeySet();
 
     private TaggedTokenRefreshMetrics(TokenRefreshMetricNames names, TokenRefreshRegistry tokenRefreshRegistry) {
         super(names);
@@ -65,7 +92,7 @@ public final class TaggedTokenRefreshMetrics extends AbstractTokenRefreshMetrics
      * @throws NullPointerException if {@code tokenRefreshRegistry} is null
      */
     public static TaggedTokenRefreshMetrics ofTokenRefreshRegistry(TokenRefreshRegistry tokenRefreshRegistry) {
-        return new TaggedTokenRefreshMetrics(TokenRefreshMetricNames.ofDefaults(), tokenRefreshRegistry);
+        return ofTokenRefreshRegistry(TokenRefreshMetricNames.ofDefaults(), tokenRefreshRegistry);
     }
 
     /**
@@ -78,23 +105,81 @@ public final class TaggedTokenRefreshMetrics extends AbstractTokenRefreshMetrics
      */
     public static TaggedTokenRefreshMetrics ofTokenRefreshRegistry(TokenRefreshMetricNames names,
                                                                    TokenRefreshRegistry tokenRefreshRegistry) {
-        return new TaggedTokenRefreshMetrics(names, tokenRefreshRegistry);
+        TaggedTokenRefreshMetrics binder = new TaggedTokenRefreshMetrics(names, tokenRefreshRegistry);
+        binder.follow();
+        return binder;
     }
 
+    /** Listens to the registry from now on, for every meter registry this binder is bound to, now or later. */
+    private void follow() {
+        tokenRefreshRegistry.getEventPublisher()
+            .onEntryAdded(event -> entryAdded(event.getAddedEntry()))
+            .onEntryRemoved(event -> entryRemoved(event.getRemovedEntry()))
+            .onEntryReplaced(event -> {
+                entryRemoved(event.getOldEntry());
+                entryAdded(event.getNewEntry());
+            });
+    }
+
+    // announced is written before followedBy is read here, and followedBy before announced in bindTo: each
+    // entry meets each meter registry in one of the two places.
+    private void entryAdded(TokenRefreshDecorator decorator) {
+        announced.add(decorator);
+        forEach(followedBy, meterRegistry -> addMetrics(meterRegistry, decorator, this::isHeld));
+    }
+
+    private void entryRemoved(TokenRefreshDecorator decorator) {
+        announced.remove(decorator);
+        forEach(followedBy, meterRegistry -> removeMetrics(meterRegistry, decorator));
+    }
+
+    /** Runs {@code action} on every element, even after one threw; then throws the first failure. */
+    private static <T> void forEach(Iterable<T> elements, Consumer<T> action) {
+        RuntimeException failure = null;
+        for (T element : elements) {
+            try {
+                action.accept(element);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Whether the registry holds {@code decorator}, or is announcing it. */
+    private boolean isHeld(TokenRefreshDecorator decorator) {
+        return announced.contains(decorator) || inRegistry(decorator);
+    }
+
+    private boolean inRegistry(TokenRefreshDecorator decorator) {
+        return tokenRefreshRegistry.find(decorator.getName()).orElse(null) == decorator;
+    }
+
+    /**
+     * Binds every decorator of the registry to {@code meterRegistry}, and those added later as they are added.
+     *
+     * @throws NullPointerException if {@code meterRegistry} is null
+     * @throws RuntimeException     what {@code meterRegistry} threw when registering a meter; the decorator whose
+     *                              meter failed has none registered, the others are bound, and binding again
+     *                              retries it
+     */
     @Override
     public void bindTo(MeterRegistry meterRegistry) {
         requireNonNull(meterRegistry, "meterRegistry must not be null");
-        if (followedBy.add(meterRegistry)) {
-            tokenRefreshRegistry.getEventPublisher()
-                .onEntryAdded(event -> addMetrics(meterRegistry, event.getAddedEntry(), null))
-                .onEntryRemoved(event -> removeMetrics(meterRegistry, event.getRemovedEntry()))
-                .onEntryReplaced(event -> {
-                    removeMetrics(meterRegistry, event.getOldEntry());
-                    addMetrics(meterRegistry, event.getNewEntry(), null);
-                });
-        }
-        for (TokenRefreshDecorator decorator : tokenRefreshRegistry.getAllTokenRefreshes()) {
-            addMetrics(meterRegistry, decorator, tokenRefreshRegistry);
+        followedBy.add(meterRegistry);
+        List<TokenRefreshDecorator> decorators = new ArrayList<>(tokenRefreshRegistry.getAllTokenRefreshes());
+        decorators.addAll(announced);
+        try {
+            forEach(decorators, decorator -> addMetrics(meterRegistry, decorator, this::isHeld));
+        } finally {
+            // Those in the map are found by sweeps from now on; one removed meanwhile left the set on its removal.
+            announced.removeIf(this::inRegistry);
         }
     }
 }

@@ -18,7 +18,9 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>It sees only entry events, so a decorator created with {@code TokenRefreshDecorator.of} outside the registry
  * needs {@link #publishMetrics(TokenRefreshDecorator)}. Publishing the same decorator twice registers nothing
- * twice.
+ * twice; publishing and removing it any number of times leaves one event consumer on it. Meters it shares with
+ * another binder on the same meter registry stay until both have removed the decorator, and a decorator's meters
+ * are registered all or none (see {@link TaggedTokenRefreshMetrics}).
  */
 public final class TaggedTokenRefreshMetricsPublisher extends AbstractTokenRefreshMetrics
     implements MetricsPublisher<TokenRefreshDecorator> {
@@ -45,7 +47,7 @@ public final class TaggedTokenRefreshMetricsPublisher extends AbstractTokenRefre
 
     @Override
     public void publishMetrics(TokenRefreshDecorator entry) {
-        addMetrics(meterRegistry, requireNonNull(entry, "entry must not be null"), null);
+        addMetrics(meterRegistry, requireNonNull(entry, "entry must not be null"), decorator -> true);
     }
 
     @Override

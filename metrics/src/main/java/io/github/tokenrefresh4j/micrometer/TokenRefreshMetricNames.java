@@ -26,7 +26,7 @@ public final class TokenRefreshMetricNames {
     public static final String DEFAULT_COALESCED_CALLS = "tokenrefresh.coalesced.calls";
     /** FunctionCounter of the call outcomes that said the token was rejected. */
     public static final String DEFAULT_TOKEN_REJECTIONS = "tokenrefresh.token.rejections";
-    /** Gauge, in seconds, of the time until the current token expires; NaN when unknown. */
+    /** Gauge, in seconds, of the time until the latest token expires, usable or not; NaN when unknown. */
     public static final String DEFAULT_TOKEN_REMAINING_LIFETIME = "tokenrefresh.token.remaining.lifetime";
 
     private static final TokenRefreshMetricNames DEFAULTS = custom().build();
