@@ -85,8 +85,9 @@ import java.util.function.Supplier;
  * <p><b>Rotation.</b> The refresh-token grant presents the refresh token of the token being replaced when it has
  * one, else the latest refresh token this refresher received, else the initial one. A response with a new refresh
  * token replaces it; a response without one keeps the one presented (RFC 6749 §6). The token returned carries the
- * refresh token that is now current. Give each refresh-token refresher to one decorator: the decorator runs one
- * refresh at a time, and two refreshes at once would present the same refresh token.
+ * refresh token that is now current. A refresh that ends after another one that started later (one the decorator
+ * abandoned past its {@code refreshTimeout}) leaves the latter's refresh token in place. Give each refresh-token
+ * refresher to one decorator: two refreshes at once would present the same refresh token.
  *
  * <p><b>Transport.</b> Requests go through the JDK {@link HttpClient}, which never sends a POST twice on its own:
  * a refresh-token grant reaches the server once per refresh. Redirects are not followed.
@@ -258,9 +259,10 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
     }
 
     private AccessToken refreshTokenGrant(URI endpoint, AccessToken current) throws TokenEndpointException {
+        String latest = refreshToken.get();
         String presented = current != null && current.refreshToken().isPresent()
             ? current.refreshToken().get()
-            : refreshToken.get();
+            : latest;
         AccessToken token;
         if (presented == null) {
             // Only after a refused refresh token, with fallbackToClientCredentials().
@@ -278,7 +280,10 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
                 token = request(endpoint, new ClientCredentialsGrant(), Grant.CLIENT_CREDENTIALS, null);
             }
         }
-        refreshToken.set(token.refreshToken().orElse(null));
+        // Only when no other refresh replaced it meanwhile: a refresh the decorator abandoned past its
+        // refreshTimeout may end after the next one, and must not put back the refresh token it presented (or
+        // none, after a fallback) over the one the next refresh received.
+        refreshToken.compareAndSet(latest, token.refreshToken().orElse(null));
         return token;
     }
 

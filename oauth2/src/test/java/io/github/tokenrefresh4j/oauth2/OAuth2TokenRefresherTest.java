@@ -21,10 +21,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Date;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** Edge cases of the token endpoint, against an endpoint in this process. */
 class OAuth2TokenRefresherTest {
@@ -134,6 +141,60 @@ class OAuth2TokenRefresherTest {
         assertThat(third.refreshToken()).contains("refresh-from-caller");
         assertThat(endpoint.drain()).extracting(request -> request.form().get("refresh_token"))
             .containsExactly("refresh-0", "refresh-1", "refresh-from-caller");
+    }
+
+    @Test
+    void aLateRefreshWithoutNewRefreshTokenNeverPutsBackTheOlderOneItPresented() throws Exception {
+        // The decorator abandons a refresh past its refreshTimeout and starts the next: two refreshes overlap.
+        CountDownLatch gate = new CountDownLatch(1);
+        endpoint.jsonAfter(gate, 200, tokenJson("access-late", ",\"expires_in\":60"));
+        OAuth2TokenRefresher refresher = refreshToken("refresh-0").build();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<AccessToken> late = executor.submit(() -> refresher.refresh(null));
+            assertThat(endpoint.take().form()).containsEntry("refresh_token", "refresh-0");
+            endpoint.json(200, tokenJson("access-1", ",\"expires_in\":60,\"refresh_token\":\"refresh-1\""));
+            assertThat(refresher.refresh(null).refreshToken()).contains("refresh-1");
+
+            gate.countDown();
+            late.get(30, TimeUnit.SECONDS);
+            endpoint.json(200, tokenJson("access-2", ",\"expires_in\":60"));
+            refresher.refresh(null);
+        } finally {
+            gate.countDown();
+            executor.shutdownNow();
+        }
+
+        assertThat(endpoint.drain()).extracting(request -> request.form().get("refresh_token"))
+            .containsExactly("refresh-0", "refresh-1");
+    }
+
+    @Test
+    void aLateFallbackToClientCredentialsNeverDropsARefreshTokenReceivedMeanwhile() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        endpoint.jsonAfter(gate, 400, "{\"error\":\"invalid_grant\"}");
+        OAuth2TokenRefresher refresher = refreshToken("refresh-0").fallbackToClientCredentials().build();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<AccessToken> late = executor.submit(() -> refresher.refresh(null));
+            endpoint.take();
+            endpoint.json(200, tokenJson("access-1", ",\"expires_in\":60,\"refresh_token\":\"refresh-1\""))
+                .json(200, tokenJson("access-cc", ",\"expires_in\":60"));
+            refresher.refresh(null);
+
+            gate.countDown();
+            assertThat(late.get(30, TimeUnit.SECONDS).value()).isEqualTo("access-cc");
+            endpoint.json(200, tokenJson("access-2", ",\"expires_in\":60"));
+            refresher.refresh(null);
+        } finally {
+            gate.countDown();
+            executor.shutdownNow();
+        }
+
+        assertThat(endpoint.drain()).extracting(request -> request.form().get("grant_type"),
+                request -> request.form().get("refresh_token"))
+            .containsExactly(tuple("refresh_token", "refresh-0"), tuple("client_credentials", null),
+                tuple("refresh_token", "refresh-1"));
     }
 
     @Test
