@@ -39,6 +39,7 @@ import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.RSAPrivateKey;
@@ -54,6 +55,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -370,12 +375,25 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         String body = request.getBody();
         builder.method(request.getMethod().name(), body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));
+        // The request timeout ends when the headers arrive; the deadline on the future bounds the body as well, so
+        // an endpoint that sends its headers and then stalls cannot hold the refreshing thread.
+        CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(builder.build(),
+            HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> response;
         try {
-            response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw failures.ioFailure(e);
+            response = exchange.get(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            throw failures.ioFailure(new HttpTimeoutException("no complete answer within " + readTimeout.toMillis()
+                + " ms"));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException) {
+                throw failures.ioFailure((IOException) cause);
+            }
+            throw failures.ioFailure(new IOException("the HTTP client failed: " + cause.getClass().getName(), cause));
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             throw failures.interrupted(e);
         }
@@ -747,7 +765,7 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         }
 
         /**
-         * How long the endpoint may take to answer, from the request sent to the answer's headers; default
+         * How long the endpoint may take to answer, from the request sent to the answer's last byte; default
          * {@link #DEFAULT_READ_TIMEOUT}. Keep the
          * connect and read timeouts together below the decorator's {@code refreshTimeout}.
          */

@@ -334,6 +334,21 @@ class OAuth2TokenRefresherTest {
     }
 
     @Test
+    void readTimeoutBoundsTheWholeAnswerNotOnlyItsHeaders() {
+        endpoint.stallAfterHeaders(tokenJson("access-1", ",\"expires_in\":60"));
+        OAuth2TokenRefresher refresher = clientCredentials().readTimeout(Duration.ofMillis(200)).build();
+
+        // The hang guard stays below the stub's own 60 s release.
+        TokenEndpointException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+            () -> catchThrowableOfType(TokenEndpointException.class, () -> refresher.refresh(null)));
+
+        assertThat(e.isTransient()).isTrue();
+        assertThat(e.getStatusCode()).isEmpty();
+        assertThat(e.getCause()).isInstanceOf(HttpTimeoutException.class);
+        assertThat(e.getMessage()).contains("the request may have reached it");
+    }
+
+    @Test
     void refusedConnectionIsTransientWithoutStatus() throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
