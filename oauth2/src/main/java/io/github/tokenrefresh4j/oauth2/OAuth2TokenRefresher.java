@@ -481,7 +481,13 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         if (endpoint != null) {
             return endpoint;
         }
-        discovery.lock();
+        try {
+            // Interruptibly: an abandoned refresh may hold the lock for up to two metadata requests.
+            discovery.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failures("metadata of issuer " + Failures.display(issuer), List.of()).interrupted(e);
+        }
         try {
             if (tokenEndpoint == null) {
                 tokenEndpoint = discover();
