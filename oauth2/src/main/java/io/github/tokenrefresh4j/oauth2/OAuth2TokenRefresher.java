@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.oauth2;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObject;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
@@ -463,14 +464,19 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         }
     }
 
+    /**
+     * @return the {@code exp} claim, or null when the token is no signed or plain JWT, has none, or it is past what
+     *         an Instant holds. Read from the payload, not as a {@link Date}: the SDK multiplies the seconds by 1000
+     *         in a long, which wraps a far-future {@code exp} into the past.
+     */
     private static Instant jwtExpiry(String value) {
         try {
             JWT jwt = JWTParser.parse(value);
             if (!(jwt instanceof SignedJWT) && !(jwt instanceof PlainJWT)) {
                 return null;
             }
-            Date exp = jwt.getJWTClaimsSet().getExpirationTime();
-            return exp == null ? null : exp.toInstant();
+            Object exp = ((JOSEObject) jwt).getPayload().toJSONObject().get("exp");
+            return exp instanceof Number ? Instant.ofEpochSecond(((Number) exp).longValue()) : null;
         } catch (java.text.ParseException | RuntimeException e) {
             return null;
         }

@@ -3,6 +3,7 @@ package io.github.tokenrefresh4j.oauth2;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.github.tokenrefresh4j.AccessToken;
@@ -88,6 +89,22 @@ class OAuth2TokenRefresherTest {
         AccessToken token = clientCredentials().defaultLifetime(Duration.ofMinutes(5)).build().refresh(null);
 
         assertThat(token.expiresAt()).contains(exp);
+    }
+
+    @Test
+    void expClaimFarInTheFutureIsReadWithoutOverflow() throws Exception {
+        // 10^16 s fits an Instant, but not in milliseconds in a long: Date-based reading wraps into the past.
+        long farFuture = 10_000_000_000_000_000L;
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256),
+            new JWTClaimsSet.Builder().subject("orders-client").claim("exp", farFuture).build());
+        jwt.sign(new MACSigner(new byte[32]));
+        endpoint.json(200, tokenJson(jwt.serialize(), ""))
+            .json(200, tokenJson(Base64URL.encode("{\"alg\":\"none\"}") + "."
+                + Base64URL.encode("{\"exp\":1e300}") + ".", ""));
+        OAuth2TokenRefresher refresher = clientCredentials().build();
+
+        assertThat(refresher.refresh(null).expiresAt()).contains(Instant.ofEpochSecond(farFuture));
+        assertThat(refresher.refresh(null).expiresAt()).as("beyond what an Instant holds").isEmpty();
     }
 
     @Test
