@@ -287,6 +287,24 @@ class OAuth2TokenRefresherTest {
     }
 
     @Test
+    void retryAfterInThePastIsZeroAndOneNoDurationCanBeWaitedIsIgnored() {
+        endpoint.json(503, "{}", "Retry-After", "Thu, 01 Jan 2026 09:00:00 GMT")
+            .json(503, "{}", "Retry-After", "999999999999999999")
+            .json(503, "{}", "Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT");
+        OAuth2TokenRefresher refresher = clientCredentials().build();
+
+        assertThat(catchThrowableOfType(TokenEndpointException.class, () -> refresher.refresh(null))
+            .getRetryAfter()).contains(Duration.ZERO);
+        for (int i = 0; i < 2; i++) {
+            // A wait that toMillis() or Instant.plus(..) cannot take would throw in the caller's retry.
+            TokenEndpointException e = catchThrowableOfType(TokenEndpointException.class,
+                () -> refresher.refresh(null));
+            assertThat(e.getRetryAfter()).isEmpty();
+            assertThat(e.isTransient()).isTrue();
+        }
+    }
+
+    @Test
     void temporarilyUnavailableIsTransientWhateverTheStatus() {
         endpoint.json(400, "{\"error\":\"temporarily_unavailable\"}");
 
