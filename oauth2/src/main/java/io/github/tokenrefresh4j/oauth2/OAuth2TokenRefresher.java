@@ -23,6 +23,7 @@ import com.nimbusds.oauth2.sdk.auth.JWTAuthenticationClaimsSet;
 import com.nimbusds.oauth2.sdk.auth.PlainClientSecret;
 import com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT;
 import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.auth.TLSClientAuthentication;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.id.Audience;
@@ -666,10 +667,22 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
 
         /**
          * Any client authentication the Nimbus SDK offers, sent as is with every request. For
-         * {@code private_key_jwt} prefer {@link #privateKeyJwt}, which signs a fresh assertion per request.
+         * {@code private_key_jwt} prefer {@link #privateKeyJwt}, which signs a fresh assertion per request. For
+         * {@code tls_client_auth} and {@code self_signed_tls_client_auth}, give no {@code SSLSocketFactory}: the JDK
+         * {@link HttpClient} presents the certificate of the default {@code SSLContext} (the
+         * {@code javax.net.ssl.keyStore} system properties).
+         *
+         * @throws IllegalArgumentException if {@code clientAuthentication} carries its own {@code SSLSocketFactory},
+         *                                  which the JDK {@link HttpClient} cannot use
          */
         public Builder clientAuthentication(ClientAuthentication clientAuthentication) {
             Objects.requireNonNull(clientAuthentication, "clientAuthentication must not be null");
+            if (clientAuthentication instanceof TLSClientAuthentication
+                && ((TLSClientAuthentication) clientAuthentication).getSSLSocketFactory() != null) {
+                throw new IllegalArgumentException("clientAuthentication must not carry its own SSLSocketFactory: "
+                    + "requests go through the JDK HttpClient, which would not present its certificate; put the "
+                    + "client certificate in the default SSLContext (javax.net.ssl.keyStore) instead");
+            }
             return authentication(clientAuthentication.getClientID().getValue(),
                 clientAuthentication.getMethod().getValue(), (endpoint, now) -> clientAuthentication);
         }

@@ -6,6 +6,8 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.auth.PKITLSClientAuthentication;
+import com.nimbusds.oauth2.sdk.id.ClientID;
 import io.github.tokenrefresh4j.AccessToken;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Date;
+import javax.net.ssl.SSLSocketFactory;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -509,5 +512,17 @@ class OAuth2TokenRefresherTest {
         assertThatThrownBy(() -> OAuth2TokenRefresher.builder(uri)
             .privateKeyJwt("orders-client", rsa.generateKeyPair().getPrivate(), "k1"))
             .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("privateKey cannot sign");
+    }
+
+    @Test
+    void tlsClientAuthenticationWithItsOwnSocketFactoryIsRefusedAtBuildTimeNotSilentlySentWithoutItsCertificate() {
+        // Requests go through the JDK HttpClient, which takes an SSLContext, never the SDK's SSLSocketFactory:
+        // the client certificate would silently not be presented, and the server answer invalid_client.
+        PKITLSClientAuthentication mtls = new PKITLSClientAuthentication(new ClientID("orders-client"),
+            (SSLSocketFactory) SSLSocketFactory.getDefault());
+
+        assertThatThrownBy(() -> OAuth2TokenRefresher.builder(endpoint.uri()).clientAuthentication(mtls))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("clientAuthentication must not carry its own SSLSocketFactory");
     }
 }
