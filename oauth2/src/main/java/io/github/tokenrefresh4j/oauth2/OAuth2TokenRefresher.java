@@ -90,7 +90,8 @@ import java.util.function.Supplier;
  * and the decorator then relies on the API rejecting it.
  *
  * <p><b>Rotation.</b> The refresh-token grant presents the refresh token of the token being replaced when it has
- * one, else the latest refresh token this refresher received, else the initial one. A response with a new refresh
+ * one (unless this refresher already received its replacement: a refresh the decorator abandoned may have rotated
+ * it), else the latest refresh token this refresher received, else the initial one. A response with a new refresh
  * token replaces it; a response without one keeps the one presented (RFC 6749 §6). The token returned carries the
  * refresh token that is now current. A refresh that ends after another one that started later (one the decorator
  * abandoned past its {@code refreshTimeout}) leaves the latter's refresh token in place. Give each refresh-token
@@ -155,9 +156,17 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
     /** Null until discovery found it, when built with {@link #fromIssuer(URI)}. */
     private volatile URI tokenEndpoint;
     private final ReentrantLock discovery = new ReentrantLock();
-    /** The refresh token to present when the token being replaced has none; null after one was refused and the
-     * refresher fell back to client credentials, which issued none. */
-    private final AtomicReference<String> refreshToken;
+    /** The refresh token to present when the token being replaced has none, and the one it replaced. */
+    private final AtomicReference<Rotation> rotation;
+
+    /**
+     * @param latest the refresh token to present when the token being replaced has none; null after one was refused
+     *               and the refresher fell back to client credentials, which issued none
+     * @param spent  the refresh token the request that gave {@code latest} presented, when that request replaced
+     *               it; null when it kept it
+     */
+    private record Rotation(String latest, String spent) {
+    }
 
     private OAuth2TokenRefresher(Builder builder) {
         this.tokenEndpoint = builder.tokenEndpoint;
@@ -178,7 +187,7 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         this.http = HttpClient.newBuilder().connectTimeout(builder.connectTimeout)
             .followRedirects(HttpClient.Redirect.NEVER).build();
         this.clock = builder.clock;
-        this.refreshToken = new AtomicReference<>(builder.initialRefreshToken);
+        this.rotation = new AtomicReference<>(new Rotation(builder.initialRefreshToken, null));
     }
 
     /**
@@ -266,10 +275,11 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
     }
 
     private AccessToken refreshTokenGrant(URI endpoint, AccessToken current) throws TokenEndpointException {
-        String latest = refreshToken.get();
-        String presented = current != null && current.refreshToken().isPresent()
-            ? current.refreshToken().get()
-            : latest;
+        Rotation before = rotation.get();
+        String offered = current == null ? null : current.refreshToken().orElse(null);
+        // The decorator's token may predate a refresh it abandoned past its refreshTimeout that rotated all the
+        // same: a refresh token this refresher saw replaced is spent, and presenting it again is a reuse.
+        String presented = offered != null && !offered.equals(before.spent()) ? offered : before.latest();
         AccessToken token;
         if (presented == null) {
             // Only after a refused refresh token, with fallbackToClientCredentials().
@@ -290,7 +300,9 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         // Only when no other refresh replaced it meanwhile: a refresh the decorator abandoned past its
         // refreshTimeout may end after the next one, and must not put back the refresh token it presented (or
         // none, after a fallback) over the one the next refresh received.
-        refreshToken.compareAndSet(latest, token.refreshToken().orElse(null));
+        String now = token.refreshToken().orElse(null);
+        rotation.compareAndSet(before, new Rotation(now, presented != null && !presented.equals(now) ? presented
+            : null));
         return token;
     }
 

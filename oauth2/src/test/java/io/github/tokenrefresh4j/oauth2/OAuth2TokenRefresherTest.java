@@ -164,6 +164,22 @@ class OAuth2TokenRefresherTest {
     }
 
     @Test
+    void aRefreshTokenThisRefresherSawReplacedIsNeverPresentedAgain() throws Exception {
+        // A refresh the decorator abandoned rotated refresh-0 into refresh-1; the decorator discarded its token and
+        // still holds one with refresh-0, now spent: presenting it again is a reuse.
+        endpoint.json(200, tokenJson("access-late", ",\"expires_in\":60,\"refresh_token\":\"refresh-1\""))
+            .json(200, tokenJson("access-2", ",\"expires_in\":60,\"refresh_token\":\"refresh-2\""));
+        OAuth2TokenRefresher refresher = refreshToken("refresh-0").build();
+        refresher.refresh(null);
+
+        AccessToken token = refresher.refresh(AccessToken.of("access-0").withRefreshToken("refresh-0"));
+
+        assertThat(token.refreshToken()).contains("refresh-2");
+        assertThat(endpoint.drain()).extracting(request -> request.form().get("refresh_token"))
+            .containsExactly("refresh-0", "refresh-1");
+    }
+
+    @Test
     void aLateRefreshWithoutNewRefreshTokenNeverPutsBackTheOlderOneItPresented() throws Exception {
         // The decorator abandons a refresh past its refreshTimeout and starts the next: two refreshes overlap.
         CountDownLatch gate = new CountDownLatch(1);
