@@ -104,7 +104,8 @@ import java.util.function.Supplier;
  * host and path, and carries no secret of the request. Requests are logged through {@link System.Logger} (at
  * {@code DEBUG}, a refused refresh token that falls back at {@code WARNING}), never with a body.
  *
- * <p>Thread-safe. Its only state is the current refresh token and the endpoint found by discovery.
+ * <p>Thread-safe. Its only state is the current refresh token (with the one it replaced) and the endpoint found by
+ * discovery.
  */
 public final class OAuth2TokenRefresher implements TokenRefresher {
 
