@@ -28,6 +28,11 @@ import java.util.Set;
 final class Failures {
 
     private static final int MAX_TEXT = 300;
+    /**
+     * The longest Retry-After kept (about 292 years): any longer is absurd, and would throw in a caller's
+     * {@code toNanos()}, {@code toMillis()} or {@code Instant.plus(..)}.
+     */
+    static final Duration LONGEST_RETRY_AFTER = Duration.ofNanos(Long.MAX_VALUE);
 
     /** The secrets one request carried, longest first so that a secret inside another is not replaced first. */
     private final List<String> secrets;
@@ -171,7 +176,8 @@ final class Failures {
     }
 
     /**
-     * Retry-After as delta-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent, unreadable or past.
+     * Retry-After as delta-seconds or an HTTP-date (RFC 9110 §10.2.3); zero when past; null when absent,
+     * unreadable, or longer than {@link #LONGEST_RETRY_AFTER}.
      */
     static Duration retryAfter(String value, Clock clock) {
         if (value == null || value.isBlank()) {
@@ -179,13 +185,16 @@ final class Failures {
         }
         String trimmed = value.strip();
         try {
+            Duration wait;
             if (trimmed.chars().allMatch(Character::isDigit)) {
                 // More digits than a long holds is an absurd wait; take it as unreadable.
-                return trimmed.length() > 18 ? null : Duration.ofSeconds(Long.parseLong(trimmed));
+                wait = trimmed.length() > 18 ? null : Duration.ofSeconds(Long.parseLong(trimmed));
+            } else {
+                Duration until = Duration.between(clock.instant(),
+                    ZonedDateTime.parse(trimmed, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+                wait = until.isNegative() ? Duration.ZERO : until;
             }
-            Duration until = Duration.between(clock.instant(),
-                ZonedDateTime.parse(trimmed, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            return until.isNegative() ? Duration.ZERO : until;
+            return wait == null || wait.compareTo(LONGEST_RETRY_AFTER) > 0 ? null : wait;
         } catch (DateTimeException | ArithmeticException | NumberFormatException e) {
             return null;
         }

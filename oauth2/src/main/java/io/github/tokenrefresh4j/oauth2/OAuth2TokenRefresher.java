@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.oauth2;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObject;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
@@ -22,6 +23,7 @@ import com.nimbusds.oauth2.sdk.auth.JWTAuthenticationClaimsSet;
 import com.nimbusds.oauth2.sdk.auth.PlainClientSecret;
 import com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT;
 import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.auth.TLSClientAuthentication;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.id.Audience;
@@ -39,6 +41,7 @@ import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.RSAPrivateKey;
@@ -54,6 +57,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -83,10 +90,12 @@ import java.util.function.Supplier;
  * and the decorator then relies on the API rejecting it.
  *
  * <p><b>Rotation.</b> The refresh-token grant presents the refresh token of the token being replaced when it has
- * one, else the latest refresh token this refresher received, else the initial one. A response with a new refresh
+ * one (unless this refresher already received its replacement: a refresh the decorator abandoned may have rotated
+ * it), else the latest refresh token this refresher received, else the initial one. A response with a new refresh
  * token replaces it; a response without one keeps the one presented (RFC 6749 §6). The token returned carries the
- * refresh token that is now current. Give each refresh-token refresher to one decorator: the decorator runs one
- * refresh at a time, and two refreshes at once would present the same refresh token.
+ * refresh token that is now current. A refresh that ends after another one that started later (one the decorator
+ * abandoned past its {@code refreshTimeout}) leaves the latter's refresh token in place. Give each refresh-token
+ * refresher to one decorator: two refreshes at once would present the same refresh token.
  *
  * <p><b>Transport.</b> Requests go through the JDK {@link HttpClient}, which never sends a POST twice on its own:
  * a refresh-token grant reaches the server once per refresh. Redirects are not followed.
@@ -95,7 +104,8 @@ import java.util.function.Supplier;
  * host and path, and carries no secret of the request. Requests are logged through {@link System.Logger} (at
  * {@code DEBUG}, a refused refresh token that falls back at {@code WARNING}), never with a body.
  *
- * <p>Thread-safe. Its only state is the current refresh token and the endpoint found by discovery.
+ * <p>Thread-safe. Its only state is the current refresh token (with the one it replaced) and the endpoint found by
+ * discovery.
  */
 public final class OAuth2TokenRefresher implements TokenRefresher {
 
@@ -147,9 +157,17 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
     /** Null until discovery found it, when built with {@link #fromIssuer(URI)}. */
     private volatile URI tokenEndpoint;
     private final ReentrantLock discovery = new ReentrantLock();
-    /** The refresh token to present when the token being replaced has none; null after one was refused and the
-     * refresher fell back to client credentials, which issued none. */
-    private final AtomicReference<String> refreshToken;
+    /** The refresh token to present when the token being replaced has none, and the one it replaced. */
+    private final AtomicReference<Rotation> rotation;
+
+    /**
+     * @param latest the refresh token to present when the token being replaced has none; null after one was refused
+     *               and the refresher fell back to client credentials, which issued none
+     * @param spent  the refresh token the request that gave {@code latest} presented, when that request replaced
+     *               it; null when it kept it
+     */
+    private record Rotation(String latest, String spent) {
+    }
 
     private OAuth2TokenRefresher(Builder builder) {
         this.tokenEndpoint = builder.tokenEndpoint;
@@ -170,7 +188,7 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         this.http = HttpClient.newBuilder().connectTimeout(builder.connectTimeout)
             .followRedirects(HttpClient.Redirect.NEVER).build();
         this.clock = builder.clock;
-        this.refreshToken = new AtomicReference<>(builder.initialRefreshToken);
+        this.rotation = new AtomicReference<>(new Rotation(builder.initialRefreshToken, null));
     }
 
     /**
@@ -258,9 +276,11 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
     }
 
     private AccessToken refreshTokenGrant(URI endpoint, AccessToken current) throws TokenEndpointException {
-        String presented = current != null && current.refreshToken().isPresent()
-            ? current.refreshToken().get()
-            : refreshToken.get();
+        Rotation before = rotation.get();
+        String offered = current == null ? null : current.refreshToken().orElse(null);
+        // The decorator's token may predate a refresh it abandoned past its refreshTimeout that rotated all the
+        // same: a refresh token this refresher saw replaced is spent, and presenting it again is a reuse.
+        String presented = offered != null && !offered.equals(before.spent()) ? offered : before.latest();
         AccessToken token;
         if (presented == null) {
             // Only after a refused refresh token, with fallbackToClientCredentials().
@@ -278,7 +298,12 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
                 token = request(endpoint, new ClientCredentialsGrant(), Grant.CLIENT_CREDENTIALS, null);
             }
         }
-        refreshToken.set(token.refreshToken().orElse(null));
+        // Only when no other refresh replaced it meanwhile: a refresh the decorator abandoned past its
+        // refreshTimeout may end after the next one, and must not put back the refresh token it presented (or
+        // none, after a fallback) over the one the next refresh received.
+        String now = token.refreshToken().orElse(null);
+        rotation.compareAndSet(before, new Rotation(now, presented != null && !presented.equals(now) ? presented
+            : null));
         return token;
     }
 
@@ -365,12 +390,25 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         String body = request.getBody();
         builder.method(request.getMethod().name(), body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));
+        // The request timeout ends when the headers arrive; the deadline on the future bounds the body as well, so
+        // an endpoint that sends its headers and then stalls cannot hold the refreshing thread.
+        CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(builder.build(),
+            HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> response;
         try {
-            response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw failures.ioFailure(e);
+            response = exchange.get(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            throw failures.ioFailure(new HttpTimeoutException("no complete answer within " + readTimeout.toMillis()
+                + " ms"));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException) {
+                throw failures.ioFailure((IOException) cause);
+            }
+            throw failures.ioFailure(new IOException("the HTTP client failed: " + cause.getClass().getName(), cause));
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             throw failures.interrupted(e);
         }
@@ -440,14 +478,19 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         }
     }
 
+    /**
+     * @return the {@code exp} claim, or null when the token is no signed or plain JWT, has none, or it is past what
+     *         an Instant holds. Read from the payload, not as a {@link Date}: the SDK multiplies the seconds by 1000
+     *         in a long, which wraps a far-future {@code exp} into the past.
+     */
     private static Instant jwtExpiry(String value) {
         try {
             JWT jwt = JWTParser.parse(value);
             if (!(jwt instanceof SignedJWT) && !(jwt instanceof PlainJWT)) {
                 return null;
             }
-            Date exp = jwt.getJWTClaimsSet().getExpirationTime();
-            return exp == null ? null : exp.toInstant();
+            Object exp = ((JOSEObject) jwt).getPayload().toJSONObject().get("exp");
+            return exp instanceof Number ? Instant.ofEpochSecond(((Number) exp).longValue()) : null;
         } catch (java.text.ParseException | RuntimeException e) {
             return null;
         }
@@ -458,7 +501,13 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         if (endpoint != null) {
             return endpoint;
         }
-        discovery.lock();
+        try {
+            // Interruptibly: an abandoned refresh may hold the lock for up to two metadata requests.
+            discovery.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failures("metadata of issuer " + Failures.display(issuer), List.of()).interrupted(e);
+        }
         try {
             if (tokenEndpoint == null) {
                 tokenEndpoint = discover();
@@ -631,10 +680,22 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
 
         /**
          * Any client authentication the Nimbus SDK offers, sent as is with every request. For
-         * {@code private_key_jwt} prefer {@link #privateKeyJwt}, which signs a fresh assertion per request.
+         * {@code private_key_jwt} prefer {@link #privateKeyJwt}, which signs a fresh assertion per request. For
+         * {@code tls_client_auth} and {@code self_signed_tls_client_auth}, give no {@code SSLSocketFactory}: the JDK
+         * {@link HttpClient} presents the certificate of the default {@code SSLContext} (the
+         * {@code javax.net.ssl.keyStore} system properties).
+         *
+         * @throws IllegalArgumentException if {@code clientAuthentication} carries its own {@code SSLSocketFactory},
+         *                                  which the JDK {@link HttpClient} cannot use
          */
         public Builder clientAuthentication(ClientAuthentication clientAuthentication) {
             Objects.requireNonNull(clientAuthentication, "clientAuthentication must not be null");
+            if (clientAuthentication instanceof TLSClientAuthentication
+                && ((TLSClientAuthentication) clientAuthentication).getSSLSocketFactory() != null) {
+                throw new IllegalArgumentException("clientAuthentication must not carry its own SSLSocketFactory: "
+                    + "requests go through the JDK HttpClient, which would not present its certificate; put the "
+                    + "client certificate in the default SSLContext (javax.net.ssl.keyStore) instead");
+            }
             return authentication(clientAuthentication.getClientID().getValue(),
                 clientAuthentication.getMethod().getValue(), (endpoint, now) -> clientAuthentication);
         }
@@ -742,7 +803,7 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         }
 
         /**
-         * How long the endpoint may take to answer, from the request sent to the answer's headers; default
+         * How long the endpoint may take to answer, from the request sent to the answer's last byte; default
          * {@link #DEFAULT_READ_TIMEOUT}. Keep the
          * connect and read timeouts together below the decorator's {@code refreshTimeout}.
          */

@@ -60,7 +60,10 @@ public final class TokenEndpointException extends Exception {
         return statusCode < 0 ? OptionalInt.empty() : OptionalInt.of(statusCode);
     }
 
-    /** @return how long the endpoint asked to wait, from {@code Retry-After} on a 429 or 503 */
+    /**
+     * @return how long the endpoint asked to wait, from {@code Retry-After} on a 429 or 503: zero for a date in the
+     *         past; empty when absent, unreadable or longer than a {@code Duration} holds in nanoseconds
+     */
     public Optional<Duration> getRetryAfter() {
         return Optional.ofNullable(retryAfter);
     }

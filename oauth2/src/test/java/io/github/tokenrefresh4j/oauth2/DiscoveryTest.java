@@ -5,9 +5,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** Where {@link OAuth2TokenRefresher#fromIssuer(URI)} looks for the token endpoint, and when. */
 class DiscoveryTest {
@@ -79,5 +86,38 @@ class DiscoveryTest {
 
         assertThat(refresher.refresh(null).value()).isEqualTo("opaque-1");
         assertThat(refresher.toString()).contains("tokenEndpoint=" + server.uri());
+    }
+
+    @Test
+    void aRefreshWaitingForTheDiscoveryOfAnotherCanBeInterrupted() throws Exception {
+        server.hang();
+        OAuth2TokenRefresher refresher = OAuth2TokenRefresher.fromIssuer(issuer)
+            .clientSecretBasic("orders-client", "s3cret").clientCredentialsGrant()
+            .readTimeout(Duration.ofMinutes(10)).build();
+        ExecutorService executor = Executors.newFixedThreadPool(2);
+        try {
+            executor.submit(() -> refresher.refresh(null));
+            server.take();
+            CompletableFuture<Thread> waiter = new CompletableFuture<>();
+            Future<TokenEndpointException> second = executor.submit(() -> {
+                waiter.complete(Thread.currentThread());
+                return catchThrowableOfType(TokenEndpointException.class, () -> refresher.refresh(null));
+            });
+            Thread thread = waiter.get(30, TimeUnit.SECONDS);
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                while (thread.getState() != Thread.State.WAITING) {
+                    Thread.onSpinWait();
+                }
+            });
+
+            thread.interrupt();
+
+            // The hang guard stays below the stub's own 60 s release of the first refresh's discovery.
+            TokenEndpointException e = second.get(30, TimeUnit.SECONDS);
+            assertThat(e.isTransient()).isTrue();
+            assertThat(e.getCause()).isInstanceOf(InterruptedException.class);
+        } finally {
+            executor.shutdownNow();
+        }
     }
 }

@@ -3,8 +3,11 @@ package io.github.tokenrefresh4j.oauth2;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.auth.PKITLSClientAuthentication;
+import com.nimbusds.oauth2.sdk.id.ClientID;
 import io.github.tokenrefresh4j.AccessToken;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,10 +24,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Date;
+import javax.net.ssl.SSLSocketFactory;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** Edge cases of the token endpoint, against an endpoint in this process. */
 class OAuth2TokenRefresherTest {
@@ -84,6 +95,22 @@ class OAuth2TokenRefresherTest {
     }
 
     @Test
+    void expClaimFarInTheFutureIsReadWithoutOverflow() throws Exception {
+        // 10^16 s fits an Instant, but not in milliseconds in a long: Date-based reading wraps into the past.
+        long farFuture = 10_000_000_000_000_000L;
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256),
+            new JWTClaimsSet.Builder().subject("orders-client").claim("exp", farFuture).build());
+        jwt.sign(new MACSigner(new byte[32]));
+        endpoint.json(200, tokenJson(jwt.serialize(), ""))
+            .json(200, tokenJson(Base64URL.encode("{\"alg\":\"none\"}") + "."
+                + Base64URL.encode("{\"exp\":1e300}") + ".", ""));
+        OAuth2TokenRefresher refresher = clientCredentials().build();
+
+        assertThat(refresher.refresh(null).expiresAt()).contains(Instant.ofEpochSecond(farFuture));
+        assertThat(refresher.refresh(null).expiresAt()).as("beyond what an Instant holds").isEmpty();
+    }
+
+    @Test
     void missingExpiresInOnAnOpaqueTokenUsesTheDefaultLifetime() throws Exception {
         endpoint.json(200, tokenJson("opaque-1", ""));
 
@@ -134,6 +161,76 @@ class OAuth2TokenRefresherTest {
         assertThat(third.refreshToken()).contains("refresh-from-caller");
         assertThat(endpoint.drain()).extracting(request -> request.form().get("refresh_token"))
             .containsExactly("refresh-0", "refresh-1", "refresh-from-caller");
+    }
+
+    @Test
+    void aRefreshTokenThisRefresherSawReplacedIsNeverPresentedAgain() throws Exception {
+        // A refresh the decorator abandoned rotated refresh-0 into refresh-1; the decorator discarded its token and
+        // still holds one with refresh-0, now spent: presenting it again is a reuse.
+        endpoint.json(200, tokenJson("access-late", ",\"expires_in\":60,\"refresh_token\":\"refresh-1\""))
+            .json(200, tokenJson("access-2", ",\"expires_in\":60,\"refresh_token\":\"refresh-2\""));
+        OAuth2TokenRefresher refresher = refreshToken("refresh-0").build();
+        refresher.refresh(null);
+
+        AccessToken token = refresher.refresh(AccessToken.of("access-0").withRefreshToken("refresh-0"));
+
+        assertThat(token.refreshToken()).contains("refresh-2");
+        assertThat(endpoint.drain()).extracting(request -> request.form().get("refresh_token"))
+            .containsExactly("refresh-0", "refresh-1");
+    }
+
+    @Test
+    void aLateRefreshWithoutNewRefreshTokenNeverPutsBackTheOlderOneItPresented() throws Exception {
+        // The decorator abandons a refresh past its refreshTimeout and starts the next: two refreshes overlap.
+        CountDownLatch gate = new CountDownLatch(1);
+        endpoint.jsonAfter(gate, 200, tokenJson("access-late", ",\"expires_in\":60"));
+        OAuth2TokenRefresher refresher = refreshToken("refresh-0").build();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<AccessToken> late = executor.submit(() -> refresher.refresh(null));
+            assertThat(endpoint.take().form()).containsEntry("refresh_token", "refresh-0");
+            endpoint.json(200, tokenJson("access-1", ",\"expires_in\":60,\"refresh_token\":\"refresh-1\""));
+            assertThat(refresher.refresh(null).refreshToken()).contains("refresh-1");
+
+            gate.countDown();
+            late.get(30, TimeUnit.SECONDS);
+            endpoint.json(200, tokenJson("access-2", ",\"expires_in\":60"));
+            refresher.refresh(null);
+        } finally {
+            gate.countDown();
+            executor.shutdownNow();
+        }
+
+        assertThat(endpoint.drain()).extracting(request -> request.form().get("refresh_token"))
+            .containsExactly("refresh-0", "refresh-1");
+    }
+
+    @Test
+    void aLateFallbackToClientCredentialsNeverDropsARefreshTokenReceivedMeanwhile() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        endpoint.jsonAfter(gate, 400, "{\"error\":\"invalid_grant\"}");
+        OAuth2TokenRefresher refresher = refreshToken("refresh-0").fallbackToClientCredentials().build();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<AccessToken> late = executor.submit(() -> refresher.refresh(null));
+            endpoint.take();
+            endpoint.json(200, tokenJson("access-1", ",\"expires_in\":60,\"refresh_token\":\"refresh-1\""))
+                .json(200, tokenJson("access-cc", ",\"expires_in\":60"));
+            refresher.refresh(null);
+
+            gate.countDown();
+            assertThat(late.get(30, TimeUnit.SECONDS).value()).isEqualTo("access-cc");
+            endpoint.json(200, tokenJson("access-2", ",\"expires_in\":60"));
+            refresher.refresh(null);
+        } finally {
+            gate.countDown();
+            executor.shutdownNow();
+        }
+
+        assertThat(endpoint.drain()).extracting(request -> request.form().get("grant_type"),
+                request -> request.form().get("refresh_token"))
+            .containsExactly(tuple("refresh_token", "refresh-0"), tuple("client_credentials", null),
+                tuple("refresh_token", "refresh-1"));
     }
 
     @Test
@@ -209,6 +306,24 @@ class OAuth2TokenRefresherTest {
     }
 
     @Test
+    void retryAfterInThePastIsZeroAndOneNoDurationCanBeWaitedIsIgnored() {
+        endpoint.json(503, "{}", "Retry-After", "Thu, 01 Jan 2026 09:00:00 GMT")
+            .json(503, "{}", "Retry-After", "999999999999999999")
+            .json(503, "{}", "Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT");
+        OAuth2TokenRefresher refresher = clientCredentials().build();
+
+        assertThat(catchThrowableOfType(TokenEndpointException.class, () -> refresher.refresh(null))
+            .getRetryAfter()).contains(Duration.ZERO);
+        for (int i = 0; i < 2; i++) {
+            // A wait that toMillis() or Instant.plus(..) cannot take would throw in the caller's retry.
+            TokenEndpointException e = catchThrowableOfType(TokenEndpointException.class,
+                () -> refresher.refresh(null));
+            assertThat(e.getRetryAfter()).isEmpty();
+            assertThat(e.isTransient()).isTrue();
+        }
+    }
+
+    @Test
     void temporarilyUnavailableIsTransientWhateverTheStatus() {
         endpoint.json(400, "{\"error\":\"temporarily_unavailable\"}");
 
@@ -270,6 +385,21 @@ class OAuth2TokenRefresherTest {
         assertThat(e.getCause()).isInstanceOf(HttpTimeoutException.class);
         assertThat(e.getMessage()).contains("did not answer: HttpTimeoutException")
             .contains("the request may have reached it");
+    }
+
+    @Test
+    void readTimeoutBoundsTheWholeAnswerNotOnlyItsHeaders() {
+        endpoint.stallAfterHeaders(tokenJson("access-1", ",\"expires_in\":60"));
+        OAuth2TokenRefresher refresher = clientCredentials().readTimeout(Duration.ofMillis(200)).build();
+
+        // The hang guard stays below the stub's own 60 s release.
+        TokenEndpointException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+            () -> catchThrowableOfType(TokenEndpointException.class, () -> refresher.refresh(null)));
+
+        assertThat(e.isTransient()).isTrue();
+        assertThat(e.getStatusCode()).isEmpty();
+        assertThat(e.getCause()).isInstanceOf(HttpTimeoutException.class);
+        assertThat(e.getMessage()).contains("the request may have reached it");
     }
 
     @Test
@@ -398,5 +528,17 @@ class OAuth2TokenRefresherTest {
         assertThatThrownBy(() -> OAuth2TokenRefresher.builder(uri)
             .privateKeyJwt("orders-client", rsa.generateKeyPair().getPrivate(), "k1"))
             .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("privateKey cannot sign");
+    }
+
+    @Test
+    void tlsClientAuthenticationWithItsOwnSocketFactoryIsRefusedAtBuildTimeNotSilentlySentWithoutItsCertificate() {
+        // Requests go through the JDK HttpClient, which takes an SSLContext, never the SDK's SSLSocketFactory:
+        // the client certificate would silently not be presented, and the server answer invalid_client.
+        PKITLSClientAuthentication mtls = new PKITLSClientAuthentication(new ClientID("orders-client"),
+            (SSLSocketFactory) SSLSocketFactory.getDefault());
+
+        assertThatThrownBy(() -> OAuth2TokenRefresher.builder(endpoint.uri()).clientAuthentication(mtls))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("clientAuthentication must not carry its own SSLSocketFactory");
     }
 }

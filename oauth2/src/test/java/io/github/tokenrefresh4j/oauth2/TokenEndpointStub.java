@@ -43,8 +43,14 @@ final class TokenEndpointStub implements AutoCloseable {
         }
     }
 
-    /** One answer; {@code body} gets what was received, so that an answer can echo it. */
-    record Answer(int status, Map<String, String> headers, Function<Received, String> body) {
+    /**
+     * One answer; {@code body} gets what was received, so that an answer can echo it. With a {@code gate}, the
+     * answer waits until the gate opens.
+     */
+    record Answer(int status, Map<String, String> headers, Function<Received, String> body, CountDownLatch gate) {
+        Answer(int status, Map<String, String> headers, Function<Received, String> body) {
+            this(status, headers, body, null);
+        }
     }
 
     private final HttpServer server;
@@ -74,12 +80,31 @@ final class TokenEndpointStub implements AutoCloseable {
     }
 
     TokenEndpointStub answer(int status, String contentType, Function<Received, String> body, String... headers) {
+        return answer(null, status, contentType, body, headers);
+    }
+
+    /** The next request gets this JSON answer once {@code gate} opens. */
+    TokenEndpointStub jsonAfter(CountDownLatch gate, int status, String json) {
+        return answer(gate, status, "application/json", request -> json);
+    }
+
+    private TokenEndpointStub answer(CountDownLatch gate, int status, String contentType,
+                                     Function<Received, String> body, String... headers) {
         Map<String, String> all = new java.util.LinkedHashMap<>();
         all.put("Content-Type", contentType);
         for (int i = 0; i + 1 < headers.length; i += 2) {
             all.put(headers[i], headers[i + 1]);
         }
-        answers.add(new Answer(status, all, body));
+        answers.add(new Answer(status, all, body, gate));
+        return this;
+    }
+
+    /**
+     * The next request gets a 200 with its headers and the first bytes of {@code json} at once, then nothing more
+     * until {@link #close()}.
+     */
+    TokenEndpointStub stallAfterHeaders(String json) {
+        answers.add(new Answer(-2, Map.of("Content-Type", "application/json"), request -> json));
         return this;
     }
 
@@ -114,10 +139,15 @@ final class TokenEndpointStub implements AutoCloseable {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             Received request = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                 exchange.getRequestHeaders().getFirst("Authorization"), body);
-            received.add(request);
+            // The answer is taken before the request shows in take(): a test that saw its request can queue
+            // the next answer knowing this one is spoken for.
             Answer answer = answers.poll();
+            received.add(request);
             if (answer == null) {
                 answer = new Answer(500, Map.of("Content-Type", "text/plain"), r -> "no answer queued");
+            }
+            if (answer.gate() != null && !answer.gate().await(60, TimeUnit.SECONDS)) {
+                return;
             }
             if (answer.status() == -1) {
                 exchange.getResponseBody().close();
@@ -129,6 +159,14 @@ final class TokenEndpointStub implements AutoCloseable {
             }
             byte[] bytes = answer.body().apply(request).getBytes(StandardCharsets.UTF_8);
             answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+            if (answer.status() == -2) {
+                exchange.sendResponseHeaders(200, bytes.length);
+                OutputStream out = exchange.getResponseBody();
+                out.write(bytes, 0, 1);
+                out.flush();
+                released.await(60, TimeUnit.SECONDS);
+                return;
+            }
             exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);
             if (bytes.length > 0) {
                 try (OutputStream out = exchange.getResponseBody()) {
