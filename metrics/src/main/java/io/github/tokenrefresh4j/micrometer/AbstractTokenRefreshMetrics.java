@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.micrometer;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.RefreshReason;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -14,9 +15,13 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 import static java.util.Objects.requireNonNull;
 
@@ -33,12 +38,13 @@ abstract class AbstractTokenRefreshMetrics {
 
     static final String NAME_TAG = "name";
     static final String KIND_TAG = "kind";
+    static final String REASON_TAG = "reason";
     static final String SUCCESSFUL = "successful";
     static final String FAILED = "failed";
     // One description per meter name: Prometheus shows a single HELP line for both kinds.
     private static final String REFRESHES_DESCRIPTION =
         "The number of token refreshes: successful ones obtained a token, failed ones failed or timed out";
-    private static final String DURATION_DESCRIPTION = "How long refresher calls took, by outcome";
+    private static final String DURATION_DESCRIPTION = "How long refresher calls took, by outcome and reason";
 
     final TokenRefreshMetricNames names;
 
@@ -107,6 +113,8 @@ abstract class AbstractTokenRefreshMetrics {
          * is switched off here.
          */
         volatile boolean active = true;
+        /** Guards the meter ids against a timer registered by an event while the binding closes. */
+        private final ReentrantLock lock = new ReentrantLock();
 
         Binding(MeterRegistry meterRegistry, TokenRefreshDecorator decorator) {
             this.decorator = decorator;
@@ -155,28 +163,49 @@ abstract class AbstractTokenRefreshMetrics {
             // registrant feeds them, so that a refresh is recorded once.
             boolean feedsTimers = meterRegistry.find(names.getRefreshDurationMetricName())
                 .tags(successfulTags).timer() == null;
-            Timer successful = Timer.builder(names.getRefreshDurationMetricName())
-                .description(DURATION_DESCRIPTION)
-                .tags(successfulTags)
-                .register(meterRegistry);
-            Timer failed = Timer.builder(names.getRefreshDurationMetricName())
-                .description(DURATION_DESCRIPTION)
-                .tags(failedTags)
-                .register(meterRegistry);
-            add(successful);
-            add(failed);
+            DurationTimers successful = new DurationTimers(meterRegistry, successfulTags);
+            DurationTimers failed = new DurationTimers(meterRegistry, failedTags);
             if (feedsTimers) {
                 decorator.getEventPublisher()
-                    .onRefreshSucceeded(event -> {
-                        if (active) {
-                            successful.record(event.getElapsedDuration());
-                        }
-                    })
-                    .onRefreshFailed(event -> {
-                        if (active) {
-                            failed.record(event.getElapsedDuration());
-                        }
-                    });
+                    .onRefreshSucceeded(event -> successful.record(event.getReason(), event.getElapsedDuration()))
+                    .onRefreshFailed(event -> failed.record(event.getReason(), event.getElapsedDuration()));
+            }
+        }
+
+        /**
+         * The refresh timers of one kind, one per {@link RefreshReason} ({@code reason=initial|expired|ahead|rejected|
+         * invalidated}). The first refresh is always {@code initial}, so that series exists from the start; the
+         * others are registered when first recorded, under the binding's lock, so none outlives {@link #close}.
+         */
+        private final class DurationTimers {
+            private final MeterRegistry meterRegistry;
+            private final Tags kindTags;
+            private final Map<RefreshReason, Timer> timers = new EnumMap<>(RefreshReason.class);
+
+            DurationTimers(MeterRegistry meterRegistry, Tags kindTags) {
+                this.meterRegistry = meterRegistry;
+                this.kindTags = kindTags;
+                timers.put(RefreshReason.INITIAL, register(RefreshReason.INITIAL));
+            }
+
+            void record(RefreshReason reason, Duration elapsed) {
+                lock.lock();
+                try {
+                    if (active) {
+                        timers.computeIfAbsent(reason, this::register).record(elapsed);
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+
+            private Timer register(RefreshReason reason) {
+                Timer timer = Timer.builder(names.getRefreshDurationMetricName())
+                    .description(DURATION_DESCRIPTION)
+                    .tags(kindTags.and(REASON_TAG, reason.name().toLowerCase(Locale.ROOT)))
+                    .register(meterRegistry);
+                add(timer);
+                return timer;
             }
         }
 
@@ -185,8 +214,13 @@ abstract class AbstractTokenRefreshMetrics {
         }
 
         void close(MeterRegistry meterRegistry) {
-            active = false;
-            meterIds.forEach(meterRegistry::remove);
+            lock.lock();
+            try {
+                active = false;
+                meterIds.forEach(meterRegistry::remove);
+            } finally {
+                lock.unlock();
+            }
         }
     }
 }

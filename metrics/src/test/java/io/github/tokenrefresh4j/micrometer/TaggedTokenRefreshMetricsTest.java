@@ -99,7 +99,9 @@ class TaggedTokenRefreshMetricsTest {
         assertThat(counter("tokenrefresh.coalesced.calls", "orders-api", null)).isEqualTo(2 * (CALLS - 1));
         assertThat(counter("tokenrefresh.token.rejections", "orders-api", null)).isEqualTo(CALLS);
         assertThat(gauge("tokenrefresh.waiting.calls", "orders-api")).isZero();
-        assertThat(timer("orders-api", "successful").count()).isEqualTo(2);
+        assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("reason", "rejected").timer().count())
+            .isEqualTo(1);
         assertThat(timer("orders-api", "failed").count()).isZero();
     }
 
@@ -341,6 +343,29 @@ class TaggedTokenRefreshMetricsTest {
     }
 
     private Timer timer(String name, String kind) {
-        return meterRegistry.get("tokenrefresh.refresh.duration").tag("name", name).tag("kind", kind).timer();
+        return meterRegistry.get("tokenrefresh.refresh.duration").tag("name", name).tag("kind", kind)
+            .tag("reason", "initial").timer();
+    }
+
+    @Test
+    void refreshDurationIsTaggedWithTheReasonOfEachRefresh() {
+        TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
+        TokenRefreshDecorator orders = registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
+        TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
+
+        orders.executeFunction(AccessToken::value);
+        orders.invalidate();
+        orders.executeFunction(AccessToken::value);
+
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timers())
+            .extracting(timer -> timer.getId().getTag("reason"))
+            .containsExactlyInAnyOrder("initial", "invalidated");
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("reason", "initial").timers())
+            .extracting(timer -> timer.getId().getTag("kind") + " " + (long) timer.count())
+            .containsExactlyInAnyOrder("successful 1", "failed 0");
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
+            .tag("reason", "invalidated").timer().count()).isEqualTo(1);
+        assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
+            .isEqualTo(2);
     }
 }
