@@ -292,7 +292,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             }
             if (!refreshOnResult.test(result)) {
                 if (!accepted) {
-                    accept(token);
+                    acceptToken(token);
                 }
                 return result;
             }
@@ -434,7 +434,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                         return;
                     }
                 } else if (cause == null) {
-                    TokenRefreshDecoratorImpl.this.accept(token);
+                    acceptToken(token);
                 }
                 if (cause != null) {
                     promise.completeExceptionally(cause);
@@ -561,7 +561,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     }
 
     /** The accept transition: a call's outcome with {@code token} was not a rejection. */
-    private void accept(AccessToken token) {
+    private void acceptToken(AccessToken token) {
         for (;;) {
             State s = state;
             if (s.token != token || s.accepted) {

@@ -13,8 +13,10 @@ import org.junit.jupiter.api.Timeout;
 
 import java.lang.ref.Reference;
 import java.lang.reflect.Field;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -316,5 +318,23 @@ class CoreHardeningTest {
         scheduler.takeScheduled().run();
 
         assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
+    }
+
+    // README, clock(Clock): every system clock keeps the clock-free fast path
+    @Test
+    void everySystemClockKeepsTheClockFreeFastPathAndATestClockDoesNot() {
+        for (Clock clock : List.of(Clock.systemUTC(), Clock.systemDefaultZone(),
+            Clock.system(ZoneId.of("Asia/Tokyo")),
+            new MutableClock(Instant.now()))) {
+            ManualScheduler scheduler = new ManualScheduler();
+            TokenRefreshDecorator tokens = TokenRefreshDecorator.of("clock", TokenRefreshConfig.custom()
+                .clock(clock).scheduler(scheduler).build(),
+                current -> AccessToken.of("v", Instant.now().plusSeconds(3600)));
+            tokens.executeFunction(AccessToken::value);
+            scheduler.takeScheduled(); // the refresh timeout, cancelled
+
+            assertThat(scheduler.pending()).as("fast-path checks pending with " + clock)
+                .isEqualTo(clock instanceof MutableClock ? 0 : 1);
+        }
     }
 }
