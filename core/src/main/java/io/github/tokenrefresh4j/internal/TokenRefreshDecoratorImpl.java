@@ -860,12 +860,15 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         return true;
     }
 
-    /** A cooldown function that throws must not leave waiters behind: it then means no cooldown. */
+    /**
+     * A cooldown function that throws, even an {@code Error}, must not leave waiters behind or a refresher call
+     * marked running forever: it then means no cooldown.
+     */
     private long cooldownMillis(int failures) {
         try {
             Long millis = failureCooldown.apply(failures);
             return millis == null ? 0L : Math.max(0L, millis);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             LOG.log(Level.WARNING, "the failureCooldown function of TokenRefreshDecorator '" + name
                 + "' threw; no cooldown is applied", e);
             return 0L;

@@ -342,4 +342,26 @@ class CoreHardeningTest {
                 .isEqualTo(clock instanceof MutableClock ? 0 : 1);
         }
     }
+
+    // Defect 1, its cousin: nothing thrown between the refresher's return and the CAS may strand the decorator
+    @Test
+    void cooldownFunctionThrowingAnErrorNeitherHangsTheWaitersNorLeavesTheRefresherMarkedRunning() throws Exception {
+        AtomicInteger attempt = new AtomicInteger();
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("error", TokenRefreshConfig.custom()
+            .failureCooldown(failures -> {
+                throw new StackOverflowError("backoff recursed");
+            }).build(), counted(current -> {
+                if (attempt.incrementAndGet() == 1) {
+                    throw new java.io.IOException("down");
+                }
+                return AccessToken.of("t2");
+            }));
+
+        Throwable first = catchThrowable(() -> within10Seconds(pool.submit(
+            () -> tokens.executeFunction(AccessToken::value))));
+
+        assertThat(first).cause().isInstanceOf(TokenRefreshException.class).hasMessageContaining("failed");
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
+        assertThat(refresherCalls).hasValue(2);
+    }
 }
