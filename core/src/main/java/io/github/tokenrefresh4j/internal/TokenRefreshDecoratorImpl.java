@@ -46,14 +46,14 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The {@link TokenRefreshDecorator}: one immutable {@link State} snapshot behind one volatile field, changed only
- * by compare-and-set through {@link #transition}. No lock is held around user code: the decorated call runs on the
+ * The {@link TokenRefreshDecorator}: one immutable {@code State} snapshot behind one volatile field, changed only
+ * by compare-and-set through {@code transition}. No lock is held around user code: the decorated call runs on the
  * caller's thread with nothing held, the refresher runs on the refresh executor with nothing held.
  *
  * <h2>State</h2>
  * A snapshot holds:
  * <ul>
- *   <li>the current {@code token} (null before the first refresh) and its {@link Deadlines} (refresh-ahead, clock
+ *   <li>the current {@code token} (null before the first refresh) and its {@code Deadlines} (refresh-ahead, clock
  *       check, expiry; none when the expiry is unknown);</li>
  *   <li>{@code rejectedBy}: null, or why the token may no longer be handed out ({@code REJECTED} by a call's
  *       outcome, {@code INVALIDATED} by {@link #invalidate()});</li>
@@ -61,7 +61,7 @@ import java.util.logging.Logger;
  *   <li>{@code fastToken}: the token while calls may use it without reading the clock, else null;</li>
  *   <li>{@code refresh}: the one refresher call running, or null; {@code wait}: the calls waiting for it, bounded
  *       by the refresh timeout, or null (a refresher call abandoned by its timeout runs on without waiters);</li>
- *   <li>{@link Cooldown}: consecutive failures and the instant before which no refresher call may start;
+ *   <li>{@code Cooldown}: consecutive failures and the instant before which no refresher call may start;
  *       {@code rejectedUnused}: how many refreshes in a row produced a token rejected before it was accepted.</li>
  * </ul>
  * A token is <em>usable</em> when it is present, not rejected, and not expired.
@@ -69,7 +69,7 @@ import java.util.logging.Logger;
  * <h2>Transitions</h2>
  * <ol>
  *   <li><b>start</b> (any caller): no refresher call running, the token is not usable, no cooldown: install a
- *       {@link Refresh} and its {@link Wait}, schedule the wait's timeout, hand the refresher to its executor. The
+ *       {@code Refresh} and its {@code Wait}, schedule the wait's timeout, hand the refresher to its executor. The
  *       refresh's reason is {@code INITIAL}, {@code EXPIRED}, {@code REJECTED} or {@code INVALIDATED}.</li>
  *   <li><b>ahead</b> (any caller): the token is usable but past its refresh-ahead instant, no refresher call
  *       running, no cooldown: start a refresh with reason {@code AHEAD}; the caller goes on with the old token.</li>
@@ -106,10 +106,10 @@ import java.util.logging.Logger;
  *       once.</li>
  *   <li>A rejected token is never handed to a call. An expired token is never handed out while the clock-free fast
  *       path is off; the fast path is ended by a check that reads the wall clock at least every
- *       {@link #FAST_PATH_RECHECK} and stops it at {@code expiresAt - max(effective refreshAhead, min(1s,
+ *       {@code FAST_PATH_RECHECK} (1 s) and stops it at {@code expiresAt - max(effective refreshAhead, min(1s,
  *       lifetime/2))}. So after a host or VM suspend (when timers lag the wall clock) an expired token is handed
- *       out for at most {@code FAST_PATH_RECHECK} after the resume. The fast path needs an accepted token and a
- *       system clock.</li>
+ *       out for at most {@code FAST_PATH_RECHECK} after the resume. A token gets on the fast path once a call
+ *       accepted it, and, if it has an expiry, only with a system clock.</li>
  *   <li>At most one fast-path check is pending per decorator; a replaced token's check is cancelled.</li>
  *   <li>Every call makes at most {@code maxRefreshAttemptsPerCall} retries after rejections.</li>
  *   <li>A call with a usable token on the fast path reads one volatile field, takes no lock and allocates

@@ -17,6 +17,9 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * late success and a new caller race. The new caller joins the refresh, or waits again for the same (abandoned)
  * refresher call, or finds its token installed; it never starts a second refresher call. The late token is installed
  * exactly when nothing newer is, which here is always: no other refresh can have run.
+ * <p>Three parties on two actors (jcstress schedules no more actors than there are CPUs, and CI has two): the timeout
+ * task hands its transition to the library's pool, so it runs on a third thread and races both the new caller, which
+ * the same actor starts right after it, and the late success.
  * Results: the first caller, the new caller, "refresher calls/current token" afterwards.
  */
 @JCStressTest
@@ -41,12 +44,8 @@ public class TimeoutRacingLateSuccessRacingNewCallerStress {
     }
 
     @Actor
-    public void timeoutFires() {
-        timeout.run();
-    }
-
-    @Actor
-    public void newCaller() {
+    public void timeoutFiresThenANewCallerArrives() {
+        timeout.run(); // the transition itself runs on the library's pool, racing what follows
         newCall = rig.callAsync();
     }
 
