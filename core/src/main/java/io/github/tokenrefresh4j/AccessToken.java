@@ -42,8 +42,9 @@ public final class AccessToken {
     }
 
     /**
-     * A token that expires at {@code expiresAt}: the decorator refreshes it ahead of that instant and never hands it
-     * out after it.
+     * A token that expires at {@code expiresAt}: the decorator refreshes it ahead of that instant and does not hand
+     * it out after it (after a host suspend, for at most about a second; see {@link TokenRefreshDecorator}). Any
+     * instant is accepted, {@link Instant#MAX} included.
      *
      * @param value     the secret value, never null
      * @param expiresAt when the token stops being valid, never null

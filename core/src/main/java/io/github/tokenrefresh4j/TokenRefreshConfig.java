@@ -50,6 +50,9 @@ public final class TokenRefreshConfig {
     /** A call refreshes and retries at most once after its token was rejected. */
     public static final int DEFAULT_MAX_REFRESH_ATTEMPTS_PER_CALL = 1;
 
+    /** The longest duration an option takes: what fits in a {@code long} of nanoseconds, about 292 years. */
+    private static final Duration MAX_DURATION = Duration.ofNanos(Long.MAX_VALUE);
+
     private final Predicate<Throwable> refreshOnException;
     private final Predicate<Object> refreshOnResult;
     private final Consumer<Object> consumeResultBeforeRetryAttempt;
@@ -235,7 +238,10 @@ public final class TokenRefreshConfig {
 
         /**
          * How long calls wait for a refresh. After it they fail with a {@link TokenRefreshException}; the refresher
-         * call is abandoned and a late result from it is discarded.
+         * call is not interrupted (an interrupted request may already have rotated the refresh token on the server)
+         * and no second one is started while it runs: a call that needs a token meanwhile waits for that same call
+         * again, bounded by this timeout again. Its late token is installed if the token it refreshed is still the
+         * current one. So give the refresher its own connect and read timeouts, shorter than this one.
          */
         public Builder refreshTimeout(Duration refreshTimeout) {
             requireNonNegative(refreshTimeout, "refreshTimeout");
@@ -280,9 +286,10 @@ public final class TokenRefreshConfig {
         }
 
         /**
-         * The time source for expiry and cooldown, for tests. With any clock but the default
-         * {@link Clock#systemUTC()}, calls read the clock whenever the token has an expiry, so that moving a test
-         * clock takes effect at once.
+         * The time source for expiry and cooldown, for tests. With a system clock ({@link Clock#systemUTC()}, the
+         * default, {@link Clock#systemDefaultZone()} or any {@link Clock#system(java.time.ZoneId)}), calls with a
+         * token far from its expiry read no clock. With any other clock, calls read the clock whenever the token
+         * has an expiry, so that moving a test clock takes effect at once.
          */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock must not be null");
@@ -314,10 +321,15 @@ public final class TokenRefreshConfig {
             return new TokenRefreshConfig(this);
         }
 
+        /** Also refuses what cannot be counted in nanoseconds (about 292 years): timers could not hold it. */
         private static Duration requireNonNegative(Duration duration, String name) {
             Objects.requireNonNull(duration, name + " must not be null");
             if (duration.isNegative()) {
                 throw new IllegalArgumentException(name + " must not be negative, was " + duration);
+            }
+            if (duration.compareTo(MAX_DURATION) > 0) {
+                throw new IllegalArgumentException(name + " must be at most " + MAX_DURATION
+                    + " (Long.MAX_VALUE nanoseconds), was " + duration);
             }
             return duration;
         }

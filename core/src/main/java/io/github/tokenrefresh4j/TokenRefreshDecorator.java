@@ -36,17 +36,23 @@ import java.util.function.Supplier;
  *
  * <p>What it guarantees:
  * <ul>
- *   <li>At most one refresher call runs at a time (apart from one abandoned after the refresh timeout); every call
- *       that needs a new token meanwhile waits for that same refresh.</li>
+ *   <li>At most one refresher call runs at a time, including one whose waiters the refresh timeout released; every
+ *       call that needs a new token meanwhile waits for that same call.</li>
  *   <li>A call rejected with a token that was already replaced retries with the current token and starts no
  *       refresh, however late its rejection arrives.</li>
  *   <li>A call makes at most {@link TokenRefreshConfig#getMaxRefreshAttemptsPerCall()} retries after rejections;
  *       then its own last outcome reaches the caller unchanged.</li>
  *   <li>A failed refresh fails each waiting call once with a {@link TokenRefreshException}; during the
  *       {@link TokenRefreshConfig#getFailureCooldown() failure cooldown} calls that need a new token fail fast.</li>
- *   <li>No call waits longer than the {@link TokenRefreshConfig#getRefreshTimeout() refresh timeout} for a refresh,
- *       and a late result of an abandoned refresh never replaces a newer token.</li>
- *   <li>A token with a known expiry is refreshed ahead of it in the background and never handed out after it.</li>
+ *   <li>No call waits longer than the {@link TokenRefreshConfig#getRefreshTimeout() refresh timeout} for a refresh.
+ *       The refresher call is not interrupted; its late token is installed exactly when the token it refreshed is
+ *       still the current one, so a rotated refresh token is never lost. A refresher needs its own I/O
+ *       timeouts.</li>
+ *   <li>A token with a known expiry is refreshed ahead of it in the background and not handed out after it; on
+ *       the clock-free fast path that rests on a check that reads the wall clock every second, so after a host or
+ *       VM suspend an expired token can be handed out for at most about a second after the resume.</li>
+ *   <li>Two new tokens in a row that calls reject before any call succeeded with them start the failure
+ *       cooldown, as a failed refresh does.</li>
  * </ul>
  *
  * <p>Compose with Resilience4j so that the retry sees the outcome after the token was handled:

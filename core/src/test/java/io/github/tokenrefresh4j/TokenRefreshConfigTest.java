@@ -106,4 +106,18 @@ class TokenRefreshConfigTest {
         assertThatThrownBy(() -> builder.scheduler(null)).hasMessage("scheduler must not be null");
         assertThatThrownBy(() -> TokenRefreshConfig.from(null)).hasMessage("baseConfig must not be null");
     }
+
+    @Test
+    void durationsTooLongToCountInNanosecondsAreRefusedNamingTheParameter() {
+        Duration tooLong = Duration.ofDays(200_000);
+
+        assertThatThrownBy(() -> TokenRefreshConfig.custom().refreshTimeout(tooLong))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("refreshTimeout must be at most");
+        assertThatThrownBy(() -> TokenRefreshConfig.custom().refreshAhead(tooLong))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("refreshAhead must be at most");
+        assertThatThrownBy(() -> TokenRefreshConfig.custom().failureCooldown(tooLong))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("failureCooldown must be at most");
+        assertThat(TokenRefreshConfig.custom().refreshTimeout(Duration.ofDays(36_500)).build().getRefreshTimeout())
+            .isEqualTo(Duration.ofDays(36_500));
+    }
 }

@@ -523,28 +523,25 @@ class TokenRefreshDecoratorTest {
     class Timeout {
 
         @Test
-        void waitersAreReleasedAfterTheRefreshTimeoutAndALateResultNeverWins() throws Exception {
-            CountDownLatch releaseFirst = new CountDownLatch(1);
-            refresher.answer = n -> {
-                if (n == 1) {
-                    awaitLatch(releaseFirst);
-                    return AccessToken.of("late");
-                }
-                return AccessToken.of("fresh");
-            };
-            TokenRefreshDecorator decorator = decorator(config().refreshTimeout(Duration.ofMillis(200)).build());
+        void afterTheTimeoutACallWaitsForTheSameRefresherCallAndGetsItsLateToken() throws Exception {
+            ManualScheduler scheduler = new ManualScheduler();
+            refresher.hold();
+            TokenRefreshDecorator decorator = decorator(config().scheduler(scheduler)
+                .refreshTimeout(Duration.ofMillis(200)).build());
 
-            Throwable timedOut = catchThrowable(() -> decorator.executeFunction(AccessToken::value));
-            assertThat(timedOut).isInstanceOf(TokenRefreshException.class)
+            Future<String> first = pool.submit(() -> decorator.executeFunction(AccessToken::value));
+            await().until(() -> decorator.getMetrics().getNumberOfWaitingCalls() == 1);
+            scheduler.takeScheduled().run();
+            assertThat(catchThrowable(first::get)).cause().isInstanceOf(TokenRefreshException.class)
                 .hasMessageContaining("timed out")
                 .hasCauseInstanceOf(TimeoutException.class);
 
-            assertThat(decorator.executeFunction(AccessToken::value)).isEqualTo("fresh");
-            releaseFirst.countDown();
-            await().until(() -> refresher.running.get() == 0);
+            Future<String> second = pool.submit(() -> decorator.executeFunction(AccessToken::value));
+            await().until(() -> decorator.getMetrics().getNumberOfWaitingCalls() == 1);
+            refresher.open();
 
-            assertThat(decorator.currentToken().value()).isEqualTo("fresh");
-            assertThat(decorator.executeFunction(AccessToken::value)).isEqualTo("fresh");
+            assertThat(second.get()).isEqualTo("t1");
+            assertThat(refresher.calls).hasValue(1);
             assertThat(decorator.getMetrics().getNumberOfSuccessfulRefreshes()).isEqualTo(1);
             assertThat(decorator.getMetrics().getNumberOfFailedRefreshes()).isEqualTo(1);
         }
@@ -567,8 +564,8 @@ class TokenRefreshDecoratorTest {
             assertThat(catchThrowable(waiting::get)).cause().isInstanceOf(TokenRefreshException.class)
                 .hasMessageContaining("timed out");
             refresher.open();
-            await().until(() -> refresher.running.get() == 0);
-            assertThat(decorator.currentToken()).isNull();
+            await().until(() -> decorator.currentToken() != null); // nothing replaced what it refreshed
+            assertThat(decorator.currentToken().value()).isEqualTo("t1");
         }
 
         @Test
@@ -910,6 +907,85 @@ class TokenRefreshDecoratorTest {
                 TokenRefreshEvent.Type.REFRESH_SUCCEEDED, TokenRefreshEvent.Type.REFRESH_SUCCEEDED,
                 TokenRefreshEvent.Type.TOKEN_REJECTED, TokenRefreshEvent.Type.REFRESH_SUCCEEDED,
                 TokenRefreshEvent.Type.TOKEN_REJECTED);
+        }
+    }
+
+    @Nested
+    class Reasons {
+
+        @Test
+        void eachRefreshSaysWhyItRan() {
+            refresher.expiresAt = START.plusSeconds(60);
+            TokenRefreshDecorator decorator = decorator(config().refreshAhead(Duration.ofSeconds(10)).build());
+            List<RefreshReason> succeeded = new CopyOnWriteArrayList<>();
+            List<RefreshReason> failed = new CopyOnWriteArrayList<>();
+            decorator.getEventPublisher()
+                .onRefreshSucceeded(event -> succeeded.add(event.getReason()))
+                .onRefreshFailed(event -> failed.add(event.getReason()));
+
+            decorator.executeFunction(AccessToken::value);                                      // INITIAL
+            clock.advance(Duration.ofSeconds(51));
+            refresher.expiresAt = START.plusSeconds(120);
+            decorator.executeFunction(AccessToken::value);                                      // AHEAD
+            await().until(() -> succeeded.size() == 2);
+            clock.advance(Duration.ofSeconds(70));
+            refresher.expiresAt = START.plusSeconds(600);
+            decorator.executeFunction(AccessToken::value);                                      // EXPIRED
+            decorator.invalidate();
+            decorator.executeFunction(AccessToken::value);                                      // INVALIDATED
+            api(decorator, Set.of("t6")).get();                                                 // REJECTED
+            refresher.failingWith(new IOException("down"));
+            decorator.invalidate();
+            catchThrowable(() -> decorator.executeFunction(AccessToken::value));               // INVALIDATED
+
+            assertThat(succeeded).containsExactly(RefreshReason.INITIAL, RefreshReason.AHEAD, RefreshReason.EXPIRED,
+                RefreshReason.INVALIDATED, RefreshReason.REJECTED);
+            assertThat(failed).containsExactly(RefreshReason.INVALIDATED);
+        }
+    }
+
+    @Nested
+    class RejectedAtOnce {
+
+        @Test
+        void twoFreshTokensRejectedBeforeAnySuccessStartTheCooldownAndTheRetryEndsWithItsOwnOutcome() {
+            TokenRefreshDecorator decorator = decorator(config().failureCooldown(Duration.ofSeconds(5)).build());
+            Supplier<Response> call = api(decorator, Set.of());
+
+            assertThat(call.get().status).isEqualTo(401); // t1 rejected, t2 rejected: its retries are used up
+            assertThat(refresher.calls).hasValue(2);
+            assertThat(call.get().status).isEqualTo(401); // rejects t2 again: the cooldown refuses its retry
+            assertThat(refresher.calls).hasValue(2);
+            assertThatThrownBy(call::get).isInstanceOf(TokenRefreshException.class)
+                .hasMessageContaining("refused during the failure cooldown")
+                .hasMessageContaining("rejected before any call succeeded with them");
+            CompletionStage<Response> async = decorator.executeCompletionStage(token ->
+                CompletableFuture.completedFuture(new Response(401, token.value())));
+            assertThat(catchThrowable(() -> async.toCompletableFuture().join()))
+                .hasCauseInstanceOf(TokenRefreshException.class);
+            assertThat(refresher.calls).hasValue(2);
+
+            clock.advance(Duration.ofSeconds(5)); // one token request per cooldown, not one per wave
+            assertThat(call.get().status).isEqualTo(401);
+            assertThat(refresher.calls).hasValue(3);
+            assertThatThrownBy(call::get).isInstanceOf(TokenRefreshException.class)
+                .hasMessageContaining("the last 3 tokens");
+            assertThat(refresher.calls).hasValue(3);
+        }
+
+        @Test
+        void aTokenThatACallSucceededWithResetsTheCount() {
+            Set<String> valid = ConcurrentHashMap.newKeySet();
+            valid.add("t2");
+            TokenRefreshDecorator decorator = decorator(config().failureCooldown(Duration.ofSeconds(5)).build());
+            Supplier<Response> call = api(decorator, valid);
+
+            assertThat(call.get().token).isEqualTo("t2"); // t1 rejected at once, t2 accepted
+            valid.clear();
+            valid.add("t4");
+            assertThat(call.get().status).isEqualTo(401); // t2 (accepted) rejected, t3 rejected at once
+            assertThat(call.get().token).isEqualTo("t4"); // only one in a row: no cooldown
+            assertThat(refresher.calls).hasValue(4);
         }
     }
 

@@ -1,19 +1,22 @@
 package io.github.tokenrefresh4j.event;
 
+import io.github.tokenrefresh4j.RefreshReason;
+
 import java.time.Duration;
 import java.time.ZonedDateTime;
+import java.util.Objects;
 
 /** A refresh obtained a new token. */
 public final class TokenRefreshSucceededEvent extends AbstractTokenRefreshEvent {
 
     private final Duration elapsedDuration;
-    private final boolean background;
+    private final RefreshReason reason;
 
     public TokenRefreshSucceededEvent(String name, ZonedDateTime creationTime, Duration elapsedDuration,
-                                      boolean background) {
+                                      RefreshReason reason) {
         super(name, creationTime);
         this.elapsedDuration = elapsedDuration;
-        this.background = background;
+        this.reason = Objects.requireNonNull(reason, "reason must not be null");
     }
 
     @Override
@@ -26,14 +29,19 @@ public final class TokenRefreshSucceededEvent extends AbstractTokenRefreshEvent 
         return elapsedDuration;
     }
 
+    /** @return why the refresh ran */
+    public RefreshReason getReason() {
+        return reason;
+    }
+
     /** @return true if the refresh ran ahead of expiry while calls kept using the old token */
     public boolean isBackground() {
-        return background;
+        return reason == RefreshReason.AHEAD;
     }
 
     @Override
     public String toString() {
-        return prefix() + " refresh succeeded after " + elapsedDuration.toMillis() + "ms"
-            + (background ? " in the background." : ".");
+        return prefix() + " refresh (" + reason + ") succeeded after " + elapsedDuration.toMillis() + "ms"
+            + (isBackground() ? " in the background." : ".");
     }
 }

@@ -87,27 +87,21 @@ class FaultInjectionTest {
     }
 
     @Test
-    void refresherHangingPastTheTimeoutReleasesCallersAndItsLateTokenIsDiscarded() {
+    void refresherHangingPastTheTimeoutReleasesCallersAndItsLateTokenIsInstalledWithoutASecondCall() {
         CountDownLatch endpointAnswers = new CountDownLatch(1);
-        AtomicBoolean lateReturned = new AtomicBoolean();
-        AtomicBoolean first = new AtomicBoolean(true);
         TokenRefreshDecorator tokens = decorator(TokenRefreshConfig.custom()
             .refreshTimeout(Duration.ofMillis(100)).failureCooldown(Duration.ZERO), current -> {
-                if (first.getAndSet(false)) {
-                    endpointAnswers.await();
-                    lateReturned.set(true);
-                    return AccessToken.of("late");
-                }
-                return AccessToken.of("fresh");
+                endpointAnswers.await();
+                return AccessToken.of("late");
             });
 
         Throwable seen = callFails(tokens);
         endpointAnswers.countDown();
-        await().atMost(Duration.ofSeconds(5)).untilTrue(lateReturned);
+        await().atMost(Duration.ofSeconds(5)).until(() -> tokens.currentToken() != null);
 
         assertThat(seen).isInstanceOf(TokenRefreshException.class).hasMessageContaining("timed out");
-        assertThat(tokens.currentToken()).isNull();
-        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("fresh");
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("late");
+        assertThat(refresherCalls).hasValue(1);
     }
 
     @Test
@@ -128,15 +122,17 @@ class FaultInjectionTest {
     }
 
     @Test
-    void apiAnswering401ForeverEndsWithTheCallsOwnOutcomeAfterBoundedRefreshes() {
-        TokenRefreshDecorator tokens = decorator(TokenRefreshConfig.custom().maxRefreshAttemptsPerCall(3),
-            current -> AccessToken.of("t" + refresherCalls.get()));
+    void apiAnswering401ForeverEndsWithTheCallsOwnOutcomeAfterTwoTokensAndThenCostsNoTokenDuringTheCooldown() {
+        TokenRefreshDecorator tokens = decorator(TokenRefreshConfig.custom().maxRefreshAttemptsPerCall(3)
+            .failureCooldown(Duration.ofMinutes(1)), current -> AccessToken.of("t" + refresherCalls.get()));
 
         String result = tokens.executeFunction(token -> UNAUTHORIZED);
 
         assertThat(result).isEqualTo(UNAUTHORIZED);
-        assertThat(refresherCalls).hasValue(4); // the first token, then one per allowed retry
-        assertThat(tokens.getMetrics().getNumberOfRejectedTokens()).isEqualTo(4);
+        assertThat(refresherCalls).hasValue(2); // two fresh tokens rejected at once start the cooldown
+        assertThat(tokens.getMetrics().getNumberOfRejectedTokens()).isEqualTo(2);
+        assertThat(callFails(tokens)).isInstanceOf(TokenRefreshException.class).hasMessageContaining("refused");
+        assertThat(refresherCalls).hasValue(2);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.micrometer;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.RefreshReason;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -14,12 +15,15 @@ import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -41,12 +45,13 @@ abstract class AbstractTokenRefreshMetrics {
 
     static final String NAME_TAG = "name";
     static final String KIND_TAG = "kind";
+    static final String REASON_TAG = "reason";
     static final String SUCCESSFUL = "successful";
     static final String FAILED = "failed";
     // One description per meter name: Prometheus shows a single HELP line for both kinds.
     private static final String REFRESHES_DESCRIPTION =
         "The number of token refreshes: successful ones obtained a token, failed ones failed or timed out";
-    private static final String DURATION_DESCRIPTION = "How long refresher calls took, by outcome";
+    private static final String DURATION_DESCRIPTION = "How long refresher calls took, by outcome and reason";
 
     /**
      * The timer feed of each decorator, across all binders: a decorator's event publisher cannot unregister a
@@ -165,12 +170,12 @@ abstract class AbstractTokenRefreshMetrics {
                 decorator.getEventPublisher()
                     .onRefreshSucceeded(event -> {
                         for (Binding binding : timers.feeding) {
-                            binding.successful.record(event.getElapsedDuration());
+                            binding.successful.get(event.getReason()).record(event.getElapsedDuration());
                         }
                     })
                     .onRefreshFailed(event -> {
                         for (Binding binding : timers.feeding) {
-                            binding.failed.record(event.getElapsedDuration());
+                            binding.failed.get(event.getReason()).record(event.getElapsedDuration());
                         }
                     });
             }
@@ -205,7 +210,7 @@ abstract class AbstractTokenRefreshMetrics {
         private void refresh() {
             List<Binding> distinct = new ArrayList<>(bindings.size());
             for (Binding binding : bindings) {
-                if (distinct.stream().noneMatch(d -> d.successful == binding.successful)) {
+                if (distinct.stream().noneMatch(d -> d.firstTimer() == binding.firstTimer())) {
                     distinct.add(binding);
                 }
             }
@@ -217,8 +222,9 @@ abstract class AbstractTokenRefreshMetrics {
     private final class Binding {
 
         final TokenRefreshDecorator decorator;
-        final Timer successful;
-        final Timer failed;
+        /** One timer per {@link RefreshReason} and outcome, all registered with the binding: all or none. */
+        final Map<RefreshReason, Timer> successful = new EnumMap<>(RefreshReason.class);
+        final Map<RefreshReason, Timer> failed = new EnumMap<>(RefreshReason.class);
         private final List<Meter> meters;
         private final RefreshTimerFeed feed;
         private boolean closed; // changed only inside the compute of this binding's name
@@ -233,15 +239,17 @@ abstract class AbstractTokenRefreshMetrics {
             Tags successfulTags = tags.and(KIND_TAG, SUCCESSFUL);
             Tags failedTags = tags.and(KIND_TAG, FAILED);
 
-            meters = SharedMeters.acquireAll(meterRegistry, List.of(
-                () -> Timer.builder(names.getRefreshDurationMetricName())
-                    .description(DURATION_DESCRIPTION)
-                    .tags(successfulTags)
-                    .register(meterRegistry),
-                () -> Timer.builder(names.getRefreshDurationMetricName())
-                    .description(DURATION_DESCRIPTION)
-                    .tags(failedTags)
-                    .register(meterRegistry),
+            RefreshReason[] reasons = RefreshReason.values();
+            List<Supplier<Meter>> registrations = new ArrayList<>();
+            for (Tags kindTags : List.of(successfulTags, failedTags)) {
+                for (RefreshReason reason : reasons) {
+                    registrations.add(() -> Timer.builder(names.getRefreshDurationMetricName())
+                        .description(DURATION_DESCRIPTION)
+                        .tags(kindTags.and(REASON_TAG, reason.name().toLowerCase(Locale.ROOT)))
+                        .register(meterRegistry));
+                }
+            }
+            registrations.addAll(List.of(
                 () -> FunctionCounter.builder(names.getRefreshesMetricName(), decorator,
                         d -> d.getMetrics().getNumberOfSuccessfulRefreshes())
                     .description(REFRESHES_DESCRIPTION)
@@ -273,8 +281,11 @@ abstract class AbstractTokenRefreshMetrics {
                     .baseUnit("seconds")
                     .tags(tags)
                     .register(meterRegistry)));
-            successful = (Timer) meters.get(0);
-            failed = (Timer) meters.get(1);
+            meters = SharedMeters.acquireAll(meterRegistry, registrations);
+            for (int i = 0; i < reasons.length; i++) {
+                successful.put(reasons[i], (Timer) meters.get(i));
+                failed.put(reasons[i], (Timer) meters.get(reasons.length + i));
+            }
             try {
                 feed = feedOf(decorator);
                 feed.add(this);
@@ -282,6 +293,11 @@ abstract class AbstractTokenRefreshMetrics {
                 SharedMeters.releaseAll(meterRegistry, meters);
                 throw e;
             }
+        }
+
+        /** Two bindings that got this same timer from Micrometer got all the same timers. */
+        Timer firstTimer() {
+            return successful.get(RefreshReason.INITIAL);
         }
 
         void close(MeterRegistry meterRegistry) {

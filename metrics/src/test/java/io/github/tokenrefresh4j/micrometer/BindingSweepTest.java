@@ -46,11 +46,12 @@ class BindingSweepTest {
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
         old.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(8);
+        assertThat(meterRegistry.getMeters()).hasSize(16);
         assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
             .isZero();
         replacement.executeFunction(AccessToken::value);
-        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timer().count())
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
+            .tag("reason", "initial").timer().count())
             .isEqualTo(1);
     }
 
@@ -62,8 +63,9 @@ class BindingSweepTest {
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
         delegate.tokenRefresh("late-api", current -> AccessToken.of("unused")).executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(8);
-        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timer().count())
+        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
+            .tag("reason", "initial").timer().count())
             .isEqualTo(1);
     }
 

@@ -89,7 +89,7 @@ class MetricsUnderChurnTest {
         TokenRefreshDecorator late = adding.get(10, TimeUnit.SECONDS);
         late.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(8);
+        assertThat(meterRegistry.getMeters()).hasSize(16);
         assertThat(timer("late-api", "successful").count()).isEqualTo(1);
     }
 
@@ -129,9 +129,9 @@ class MetricsUnderChurnTest {
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
         orders.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(8);
+        assertThat(meterRegistry.getMeters()).hasSize(16);
         assertThat(meterRegistry.get("auth.refresh.duration").tag("client", "orders-api").tag("kind", "successful")
-            .timer().count()).isEqualTo(1);
+            .tag("reason", "initial").timer().count()).isEqualTo(1);
     }
 
     @Test
@@ -158,7 +158,8 @@ class MetricsUnderChurnTest {
 
             orders.executeFunction(AccessToken::value);
 
-            assertThat(meters.get(DURATION).tag("kind", "successful").timer().count()).as("round %d", round)
+            assertThat(meters.get(DURATION).tag("kind", "successful")
+                .tag("reason", "initial").timer().count()).as("round %d", round)
                 .isEqualTo(1);
         }
     }
@@ -181,8 +182,9 @@ class MetricsUnderChurnTest {
         rejecting.rejecting.set(false);
         binder.bindTo(rejecting);
         orders.executeFunction(AccessToken::value);
-        assertThat(rejecting.getMeters()).hasSize(8);
-        assertThat(rejecting.get(DURATION).tag("kind", "successful").timer().count()).isEqualTo(1);
+        assertThat(rejecting.getMeters()).hasSize(16);
+        assertThat(rejecting.get(DURATION).tag("kind", "successful")
+            .tag("reason", "initial").timer().count()).isEqualTo(1);
     }
 
     @Test
@@ -196,7 +198,7 @@ class MetricsUnderChurnTest {
         assertThatThrownBy(() -> TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(rejecting))
             .hasMessageContaining("rejects");
 
-        assertThat(rejecting.getMeters()).hasSize(16)
+        assertThat(rejecting.getMeters()).hasSize(32)
             .noneMatch(meter -> "bad-api".equals(meter.getId().getTag("name")));
     }
 
@@ -214,7 +216,7 @@ class MetricsUnderChurnTest {
             .hasMessageContaining("rejects");
 
         assertThat(rejecting.getMeters()).as("the first publisher's meters, less the one removed by hand")
-            .hasSize(7);
+            .hasSize(15);
     }
 
     // 4. One consumer per decorator.
@@ -253,7 +255,7 @@ class MetricsUnderChurnTest {
         registry.remove("orders-api");
         orders.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(8);
+        assertThat(meterRegistry.getMeters()).hasSize(16);
         assertThat(timer("orders-api", "successful").count()).as("still fed through the publisher").isEqualTo(1);
         publisher.removeMetrics(orders);
         assertThat(meterRegistry.getMeters()).isEmpty();
@@ -296,7 +298,7 @@ class MetricsUnderChurnTest {
     }
 
     private Timer timer(String name, String kind) {
-        return meterRegistry.get(DURATION).tag("name", name).tag("kind", kind).timer();
+        return meterRegistry.get(DURATION).tag("name", name).tag("kind", kind).tag("reason", "initial").timer();
     }
 
     /** The consumers on a decorator's event publisher, read from Resilience4j's {@code EventProcessor}. */

@@ -21,10 +21,11 @@ class TaggedTokenRefreshMetricsPublisherTest {
     void decoratorsCreatedByTheRegistryArePublished() {
         registry.tokenRefresh("orders-api", current -> AccessToken.of("secret")).executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(8);
+        assertThat(meterRegistry.getMeters()).hasSize(16);
         assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("name", "orders-api").tag("kind", "successful")
             .functionCounter().count()).isEqualTo(1.0);
-        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timer().count())
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
+            .tag("reason", "initial").timer().count())
             .isEqualTo(1);
     }
 
@@ -35,7 +36,7 @@ class TaggedTokenRefreshMetricsPublisherTest {
 
         registry.remove("orders-api");
 
-        assertThat(meterRegistry.getMeters()).hasSize(8)
+        assertThat(meterRegistry.getMeters()).hasSize(16)
             .allSatisfy(meter -> assertThat(meter.getId().getTag("name")).isEqualTo("billing-api"));
     }
 
@@ -50,10 +51,11 @@ class TaggedTokenRefreshMetricsPublisherTest {
         old.invalidate();
         old.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(8);
+        assertThat(meterRegistry.getMeters()).hasSize(16);
         assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
             .isZero();
-        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timer().count())
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
+            .tag("reason", "initial").timer().count())
             .isZero();
     }
 
@@ -67,8 +69,9 @@ class TaggedTokenRefreshMetricsPublisherTest {
         publisher.publishMetrics(standalone);
         standalone.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(8);
-        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timer().count())
+        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
+            .tag("reason", "initial").timer().count())
             .isEqualTo(1);
     }
 

@@ -99,7 +99,9 @@ class TaggedTokenRefreshMetricsTest {
         assertThat(counter("tokenrefresh.coalesced.calls", "orders-api", null)).isEqualTo(2 * (CALLS - 1));
         assertThat(counter("tokenrefresh.token.rejections", "orders-api", null)).isEqualTo(CALLS);
         assertThat(gauge("tokenrefresh.waiting.calls", "orders-api")).isZero();
-        assertThat(timer("orders-api", "successful").count()).isEqualTo(2);
+        assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
+            .tag("reason", "rejected").timer().count()).isEqualTo(1);
         assertThat(timer("orders-api", "failed").count()).isZero();
     }
 
@@ -157,7 +159,7 @@ class TaggedTokenRefreshMetricsTest {
 
         registry.tokenRefresh("late-api", current -> AccessToken.of("secret")).executeFunction(AccessToken::value);
 
-        assertThat(metersOf("late-api")).hasSize(8);
+        assertThat(metersOf("late-api")).hasSize(16);
         assertThat(counter("tokenrefresh.refreshes", "late-api", "successful")).isEqualTo(1.0);
         assertThat(timer("late-api", "successful").count()).isEqualTo(1);
     }
@@ -168,7 +170,7 @@ class TaggedTokenRefreshMetricsTest {
         registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"), Map.of("team", "checkout"));
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
 
-        assertThat(meterRegistry.getMeters()).hasSize(8).allSatisfy(meter -> {
+        assertThat(meterRegistry.getMeters()).hasSize(16).allSatisfy(meter -> {
             assertThat(meter.getId().getTag("name")).isEqualTo("orders-api");
             assertThat(meter.getId().getTag("env")).isEqualTo("test");
             assertThat(meter.getId().getTag("team")).isEqualTo("checkout");
@@ -181,12 +183,12 @@ class TaggedTokenRefreshMetricsTest {
         registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
         registry.tokenRefresh("billing-api", current -> AccessToken.of("secret"));
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
-        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.getMeters()).hasSize(32);
 
         registry.remove("orders-api");
 
         assertThat(metersOf("orders-api")).isEmpty();
-        assertThat(metersOf("billing-api")).hasSize(8);
+        assertThat(metersOf("billing-api")).hasSize(16);
     }
 
     @Test
@@ -201,7 +203,7 @@ class TaggedTokenRefreshMetricsTest {
             current -> AccessToken.of("new"));
         registry.replace("orders-api", replacement);
 
-        assertThat(metersOf("orders-api")).hasSize(8);
+        assertThat(metersOf("orders-api")).hasSize(16);
         assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isZero();
         assertThat(timer("orders-api", "successful").count()).isZero();
         old.invalidate();
@@ -224,7 +226,7 @@ class TaggedTokenRefreshMetricsTest {
         orders.executeFunction(AccessToken::value);
         registry.tokenRefresh("late-api", current -> AccessToken.of("secret")).executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.getMeters()).hasSize(32);
         assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
         assertThat(timer("late-api", "successful").count()).isEqualTo(1);
         assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(1.0);
@@ -240,7 +242,8 @@ class TaggedTokenRefreshMetricsTest {
         binder.bindTo(other);
 
         orders.executeFunction(AccessToken::value);
-        assertThat(other.get("tokenrefresh.refresh.duration").tag("kind", "successful").timer().count())
+        assertThat(other.get("tokenrefresh.refresh.duration").tag("kind", "successful")
+            .tag("reason", "initial").timer().count())
             .isEqualTo(1);
         assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
 
@@ -277,7 +280,7 @@ class TaggedTokenRefreshMetricsTest {
 
         assertThat(meterRegistry.getMeters()).extracting(meter -> meter.getId().getName() + " "
                 + meter.getId().getType() + " " + meter.getId().getTag("kind"))
-            .containsExactlyInAnyOrder(
+            .containsOnly(
                 "tokenrefresh.refreshes COUNTER successful",
                 "tokenrefresh.refreshes COUNTER failed",
                 "tokenrefresh.refresh.duration TIMER successful",
@@ -341,6 +344,33 @@ class TaggedTokenRefreshMetricsTest {
     }
 
     private Timer timer(String name, String kind) {
-        return meterRegistry.get("tokenrefresh.refresh.duration").tag("name", name).tag("kind", kind).timer();
+        return meterRegistry.get("tokenrefresh.refresh.duration").tag("name", name).tag("kind", kind)
+            .tag("reason", "initial").timer();
+    }
+
+    @Test
+    void refreshDurationIsTaggedWithTheReasonOfEachRefreshEveryReasonRegisteredUpFront() {
+        TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
+        TokenRefreshDecorator orders = registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
+        TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
+
+        orders.executeFunction(AccessToken::value);
+        orders.invalidate();
+        orders.executeFunction(AccessToken::value);
+
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timers())
+            .extracting(timer -> timer.getId().getTag("reason"))
+            .containsExactlyInAnyOrder("initial", "expired", "ahead", "rejected", "invalidated");
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timers())
+            .filteredOn(timer -> timer.count() > 0)
+            .extracting(timer -> timer.getId().getTag("reason"))
+            .containsExactlyInAnyOrder("initial", "invalidated");
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("reason", "initial").timers())
+            .extracting(timer -> timer.getId().getTag("kind") + " " + (long) timer.count())
+            .containsExactlyInAnyOrder("successful 1", "failed 0");
+        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
+            .tag("reason", "invalidated").timer().count()).isEqualTo(1);
+        assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
+            .isEqualTo(2);
     }
 }
