@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import static java.util.Objects.requireNonNull;
@@ -102,9 +103,21 @@ abstract class AbstractTokenRefreshMetrics {
      * another binding still holds.
      */
     void removeMetrics(MeterRegistry meterRegistry, TokenRefreshDecorator decorator) {
+        removeMetrics(meterRegistry, decorator, unbound -> { });
+    }
+
+    /**
+     * Like {@link #removeMetrics(MeterRegistry, TokenRefreshDecorator)}.
+     *
+     * @param notBound called with {@code decorator} when it is not bound, inside the update of the binding, so that
+     *                 it is ordered with an {@link #addMetrics} of the same decorator
+     */
+    void removeMetrics(MeterRegistry meterRegistry, TokenRefreshDecorator decorator,
+                       Consumer<TokenRefreshDecorator> notBound) {
         RuntimeException[] failure = new RuntimeException[1];
-        bindingsOf(meterRegistry).computeIfPresent(decorator.getName(), (name, old) -> {
-            if (old.decorator != decorator) {
+        bindingsOf(meterRegistry).compute(decorator.getName(), (name, old) -> {
+            if (old == null || old.decorator != decorator) {
+                notBound.accept(decorator);
                 return old;
             }
             failure[0] = closeQuietly(old, meterRegistry);

@@ -49,7 +49,8 @@ import static java.util.Objects.requireNonNull;
  *       it heard announced. Resilience4j announces an entry before the entry is in the registry's map, so an
  *       entry announced while {@code bindTo} runs is missing from its sweep; {@code bindTo} binds it from what the
  *       binder heard. An entry whose announcement was already under way when the binder was created is bound by
- *       the next {@code bindTo}.</li>
+ *       the next {@code bindTo}. A replacement is announced after the map holds it and outside any lock, so its
+ *       removal can be announced first; it is then not bound.</li>
  *   <li>A decorator's meters are registered all or none: if the meter registry rejects one of them, those
  *       registered before it are removed again and {@code bindTo} (or the registry change that bound it) throws
  *       the meter registry's exception.</li>
@@ -116,9 +117,21 @@ public final class TaggedTokenRefreshMetrics extends AbstractTokenRefreshMetrics
             .onEntryAdded(event -> entryAdded(event.getAddedEntry()))
             .onEntryRemoved(event -> entryRemoved(event.getRemovedEntry()))
             .onEntryReplaced(event -> {
-                entryRemoved(event.getOldEntry());
-                entryAdded(event.getNewEntry());
+                try {
+                    entryRemoved(event.getOldEntry());
+                } finally {
+                    entryReplacing(event.getNewEntry());
+                }
             });
+    }
+
+    /**
+     * Resilience4j announces a replacement after its map holds the new entry, outside any lock, so a removal of the
+     * new entry can be announced first: it is bound only while the registry still holds it, and not remembered as
+     * announced (a sweep finds it in the map).
+     */
+    private void entryReplacing(TokenRefreshDecorator decorator) {
+        forEach(followedBy, meterRegistry -> addMetrics(meterRegistry, decorator, this::inRegistry));
     }
 
     // announced is written before followedBy is read here, and followedBy before announced in bindTo: each

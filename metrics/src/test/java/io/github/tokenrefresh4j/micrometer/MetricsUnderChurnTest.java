@@ -11,6 +11,7 @@ import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
+import io.github.tokenrefresh4j.internal.InMemoryTokenRefreshRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,6 +27,7 @@ import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -109,6 +111,48 @@ class MetricsUnderChurnTest {
         binder.bindTo(meterRegistry);
 
         assertThat(meterRegistry.getMeters()).isEmpty();
+    }
+
+    // Resilience4j announces a replacement after the map holds it, outside any lock: a removal can overtake it.
+
+    @Test
+    void replacementRemovedBeforeItsReplaceIsAnnouncedIsNotBoundByTheBinder() throws Exception {
+        TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
+        registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
+        ReplaceHolding holding = new ReplaceHolding();
+        registry.getEventPublisher().onEntryReplaced(holding::onEntryReplacedEvent); // runs before the binder's
+        TaggedTokenRefreshMetrics binder = TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry);
+        binder.bindTo(meterRegistry);
+
+        replaceThenRemoveWhileTheReplaceIsHeld(registry, holding);
+
+        assertThat(meterRegistry.getMeters()).as("no meters for an entry the registry no longer holds").isEmpty();
+        binder.bindTo(meterRegistry);
+        assertThat(meterRegistry.getMeters()).as("nor after binding again").isEmpty();
+    }
+
+    @Test
+    void replacementRemovedBeforeItsReplaceIsAnnouncedIsNotBoundByThePublisher() throws Exception {
+        ReplaceHolding holding = new ReplaceHolding();
+        TokenRefreshRegistry registry = new InMemoryTokenRefreshRegistry(TokenRefreshConfig.ofDefaults(),
+            List.of(holding, new TaggedTokenRefreshMetricsPublisher(meterRegistry)), Map.of());
+        registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
+
+        replaceThenRemoveWhileTheReplaceIsHeld(registry, holding);
+
+        assertThat(meterRegistry.getMeters()).as("no meters for an entry the registry no longer holds").isEmpty();
+    }
+
+    private void replaceThenRemoveWhileTheReplaceIsHeld(TokenRefreshRegistry registry, ReplaceHolding holding)
+        throws Exception {
+        TokenRefreshDecorator newer = TokenRefreshDecorator.ofDefaults("orders-api",
+            current -> AccessToken.of("secret"));
+        Future<?> replacing = threads.submit(() -> registry.replace("orders-api", newer));
+        assertThat(holding.announcing.await(10, TimeUnit.SECONDS)).isTrue();
+        registry.remove("orders-api"); // announced (to every consumer) before the replace is
+        holding.release.countDown();
+        replacing.get(10, TimeUnit.SECONDS);
+        assertThat(registry.getAllTokenRefreshes()).isEmpty();
     }
 
     // 2. One refresh is recorded once, however many binders feed the timer.
@@ -335,6 +379,30 @@ class MetricsUnderChurnTest {
 
         @Override
         public void onEntryReplacedEvent(EntryReplacedEvent<TokenRefreshDecorator> event) {
+        }
+    }
+
+    /** A registry consumer that holds the announcement of a replaced entry until released. */
+    private static final class ReplaceHolding implements RegistryEventConsumer<TokenRefreshDecorator> {
+        final CountDownLatch announcing = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public void onEntryAddedEvent(EntryAddedEvent<TokenRefreshDecorator> event) {
+        }
+
+        @Override
+        public void onEntryRemovedEvent(EntryRemovedEvent<TokenRefreshDecorator> event) {
+        }
+
+        @Override
+        public void onEntryReplacedEvent(EntryReplacedEvent<TokenRefreshDecorator> event) {
+            announcing.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
