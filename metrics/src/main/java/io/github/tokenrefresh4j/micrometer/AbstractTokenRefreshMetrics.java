@@ -246,7 +246,7 @@ abstract class AbstractTokenRefreshMetrics {
             Tags successfulTags = tags.and(KIND_TAG, SUCCESSFUL);
             Tags failedTags = tags.and(KIND_TAG, FAILED);
 
-            meters = SharedMeters.acquireAll(meterRegistry, List.of(
+            meters = SharedMeters.acquireAll(meterRegistry, decorator, List.of(
                 () -> Timer.builder(names.getRefreshDurationMetricName())
                     .description(DURATION_DESCRIPTION)
                     .tags(successfulTags)

@@ -57,7 +57,9 @@ import static java.util.Objects.requireNonNull;
  *   <li>Two binders that bind one decorator to one meter registry share its meters (Micrometer hands both the
  *       same meters, after its {@code MeterFilter}s) and record each refresh once. A shared meter is removed when
  *       the last binder that holds the decorator lets it go: removing the decorator from one binder's registry
- *       leaves the meters that another binder (or a {@link TaggedTokenRefreshMetricsPublisher}) still binds.</li>
+ *       leaves the meters that another binder (or a {@link TaggedTokenRefreshMetricsPublisher}) still binds. A decorator bound under the name and tags of
+ *       another (the replacement of a registry entry that another binder has not let go yet) gets meters of its
+ *       own, which read it; the last one bound wins.</li>
  *   <li>Each decorator carries one timer-feeding event consumer for its whole life, however often it is bound
  *       and unbound: Resilience4j's event publisher cannot unregister a consumer, so the one consumer records into
  *       whichever bindings are current.</li>

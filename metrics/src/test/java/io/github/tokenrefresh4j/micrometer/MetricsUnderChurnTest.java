@@ -304,6 +304,27 @@ class MetricsUnderChurnTest {
     }
 
     @Test
+    void replacedEntryIsMeasuredFromTheNewDecoratorWhenTwoBindersShareItsMeters() {
+        TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
+        TokenRefreshDecorator older = registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
+        TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
+        TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
+        older.executeFunction(AccessToken::value);
+        TokenRefreshDecorator newer = TokenRefreshDecorator.ofDefaults("orders-api",
+            current -> AccessToken.of("secret"));
+
+        registry.replace("orders-api", newer);
+        newer.executeFunction(AccessToken::value);
+        newer.invalidate();
+        newer.executeFunction(AccessToken::value);
+
+        assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
+            .as("the counter reads the decorator the registry now holds").isEqualTo(2);
+        assertThat(meterRegistry.getMeters()).hasSize(8);
+        assertThat(timer("orders-api", "successful").count()).isEqualTo(2);
+    }
+
+    @Test
     void remainingLifetimeKeepsReportingTheLatestTokenAfterInvalidateAndRejectionUntilARefreshReplacesIt() {
         MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
         AtomicBoolean endpointDown = new AtomicBoolean();
