@@ -75,12 +75,15 @@ abstract class AbstractTokenRefreshMetrics {
      */
     void addMetrics(MeterRegistry meterRegistry, TokenRefreshDecorator decorator,
                     Predicate<TokenRefreshDecorator> wanted) {
+        if (meterRegistry.isClosed()) {
+            return; // Micrometer would hand out no-op meters; and a forgotten meter registry stays forgotten
+        }
         RuntimeException[] failure = new RuntimeException[1];
         bindingsOf(meterRegistry).compute(decorator.getName(), (name, old) -> {
             if (old != null && old.decorator == decorator) {
                 return old;
             }
-            if (!wanted.test(decorator)) {
+            if (meterRegistry.isClosed() || !wanted.test(decorator)) {
                 return old;
             }
             if (old != null) {
@@ -125,6 +128,24 @@ abstract class AbstractTokenRefreshMetrics {
         });
         if (failure[0] != null) {
             throw failure[0];
+        }
+    }
+
+    /**
+     * Removes every binding in {@code meterRegistry} and forgets it: for a meter registry that was closed, whose
+     * bindings would otherwise keep it and feed its timers for as long as the decorators live. What removing a meter
+     * throws is dropped: the meter registry is closed.
+     */
+    void forget(MeterRegistry meterRegistry) {
+        ConcurrentMap<String, Binding> byName = bindings.remove(meterRegistry);
+        if (byName == null) {
+            return;
+        }
+        for (String name : byName.keySet()) {
+            byName.computeIfPresent(name, (key, binding) -> {
+                closeQuietly(binding, meterRegistry);
+                return null;
+            });
         }
     }
 

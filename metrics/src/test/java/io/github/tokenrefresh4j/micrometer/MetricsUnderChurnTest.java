@@ -155,6 +155,28 @@ class MetricsUnderChurnTest {
         assertThat(registry.getAllTokenRefreshes()).isEmpty();
     }
 
+    // A closed meter registry is let go.
+
+    @Test
+    void closedMeterRegistryIsLetGoAtTheNextRegistryChange() {
+        TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
+        TokenRefreshDecorator orders = registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
+        TaggedTokenRefreshMetrics binder = TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry);
+        MeterRegistry closing = new SimpleMeterRegistry();
+        binder.bindTo(closing);
+        binder.bindTo(meterRegistry);
+        Timer closedTimer = closing.get(DURATION).tag("name", "orders-api").tag("kind", "successful").timer();
+
+        closing.close();
+        registry.tokenRefresh("billing-api", current -> AccessToken.of("secret"));
+        orders.executeFunction(AccessToken::value);
+
+        assertThat(closedTimer.count()).as("the closed registry's timer is no longer fed").isZero();
+        assertThat(closing.getMeters()).as("the binder let go of its meters").isEmpty();
+        assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
+        assertThat(meterRegistry.getMeters()).hasSize(16);
+    }
+
     // 2. One refresh is recorded once, however many binders feed the timer.
 
     @Test
