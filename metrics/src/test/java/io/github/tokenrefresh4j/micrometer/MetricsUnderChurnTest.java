@@ -119,7 +119,7 @@ class MetricsUnderChurnTest {
     void replacementRemovedBeforeItsReplaceIsAnnouncedIsNotBoundByTheBinder() throws Exception {
         TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
         registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
-        ReplaceHolding holding = new ReplaceHolding();
+        BlockingConsumer holding = new BlockingConsumer(true);
         registry.getEventPublisher().onEntryReplaced(holding::onEntryReplacedEvent); // runs before the binder's
         TaggedTokenRefreshMetrics binder = TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry);
         binder.bindTo(meterRegistry);
@@ -133,7 +133,7 @@ class MetricsUnderChurnTest {
 
     @Test
     void replacementRemovedBeforeItsReplaceIsAnnouncedIsNotBoundByThePublisher() throws Exception {
-        ReplaceHolding holding = new ReplaceHolding();
+        BlockingConsumer holding = new BlockingConsumer(true);
         TokenRefreshRegistry registry = new InMemoryTokenRefreshRegistry(TokenRefreshConfig.ofDefaults(),
             List.of(holding, new TaggedTokenRefreshMetricsPublisher(meterRegistry)), Map.of());
         registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
@@ -143,7 +143,7 @@ class MetricsUnderChurnTest {
         assertThat(meterRegistry.getMeters()).as("no meters for an entry the registry no longer holds").isEmpty();
     }
 
-    private void replaceThenRemoveWhileTheReplaceIsHeld(TokenRefreshRegistry registry, ReplaceHolding holding)
+    private void replaceThenRemoveWhileTheReplaceIsHeld(TokenRefreshRegistry registry, BlockingConsumer holding)
         throws Exception {
         TokenRefreshDecorator newer = TokenRefreshDecorator.ofDefaults("orders-api",
             current -> AccessToken.of("secret"));
@@ -401,18 +401,24 @@ class MetricsUnderChurnTest {
         return count;
     }
 
-    /** A registry consumer that holds the announcement of an added entry until released. */
+    /** A registry consumer that holds the announcement of an added entry, or of a replaced one, until released. */
     private static final class BlockingConsumer implements RegistryEventConsumer<TokenRefreshDecorator> {
         final CountDownLatch announcing = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
+        private final boolean holdsReplaced;
+
+        BlockingConsumer() {
+            this(false);
+        }
+
+        BlockingConsumer(boolean holdsReplaced) {
+            this.holdsReplaced = holdsReplaced;
+        }
 
         @Override
         public void onEntryAddedEvent(EntryAddedEvent<TokenRefreshDecorator> event) {
-            announcing.countDown();
-            try {
-                release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!holdsReplaced) {
+                hold();
             }
         }
 
@@ -422,24 +428,12 @@ class MetricsUnderChurnTest {
 
         @Override
         public void onEntryReplacedEvent(EntryReplacedEvent<TokenRefreshDecorator> event) {
-        }
-    }
-
-    /** A registry consumer that holds the announcement of a replaced entry until released. */
-    private static final class ReplaceHolding implements RegistryEventConsumer<TokenRefreshDecorator> {
-        final CountDownLatch announcing = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        @Override
-        public void onEntryAddedEvent(EntryAddedEvent<TokenRefreshDecorator> event) {
+            if (holdsReplaced) {
+                hold();
+            }
         }
 
-        @Override
-        public void onEntryRemovedEvent(EntryRemovedEvent<TokenRefreshDecorator> event) {
-        }
-
-        @Override
-        public void onEntryReplacedEvent(EntryReplacedEvent<TokenRefreshDecorator> event) {
+        private void hold() {
             announcing.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
