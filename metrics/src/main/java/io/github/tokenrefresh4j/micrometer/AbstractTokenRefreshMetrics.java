@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -79,12 +80,15 @@ abstract class AbstractTokenRefreshMetrics {
      */
     void addMetrics(MeterRegistry meterRegistry, TokenRefreshDecorator decorator,
                     Predicate<TokenRefreshDecorator> wanted) {
+        if (meterRegistry.isClosed()) {
+            return; // Micrometer would hand out no-op meters; and a forgotten meter registry stays forgotten
+        }
         RuntimeException[] failure = new RuntimeException[1];
         bindingsOf(meterRegistry).compute(decorator.getName(), (name, old) -> {
             if (old != null && old.decorator == decorator) {
                 return old;
             }
-            if (!wanted.test(decorator)) {
+            if (meterRegistry.isClosed() || !wanted.test(decorator)) {
                 return old;
             }
             if (old != null) {
@@ -107,9 +111,21 @@ abstract class AbstractTokenRefreshMetrics {
      * another binding still holds.
      */
     void removeMetrics(MeterRegistry meterRegistry, TokenRefreshDecorator decorator) {
+        removeMetrics(meterRegistry, decorator, unbound -> { });
+    }
+
+    /**
+     * Like {@link #removeMetrics(MeterRegistry, TokenRefreshDecorator)}.
+     *
+     * @param notBound called with {@code decorator} when it is not bound, inside the update of the binding, so that
+     *                 it is ordered with an {@link #addMetrics} of the same decorator
+     */
+    void removeMetrics(MeterRegistry meterRegistry, TokenRefreshDecorator decorator,
+                       Consumer<TokenRefreshDecorator> notBound) {
         RuntimeException[] failure = new RuntimeException[1];
-        bindingsOf(meterRegistry).computeIfPresent(decorator.getName(), (name, old) -> {
-            if (old.decorator != decorator) {
+        bindingsOf(meterRegistry).compute(decorator.getName(), (name, old) -> {
+            if (old == null || old.decorator != decorator) {
+                notBound.accept(decorator);
                 return old;
             }
             failure[0] = closeQuietly(old, meterRegistry);
@@ -117,6 +133,24 @@ abstract class AbstractTokenRefreshMetrics {
         });
         if (failure[0] != null) {
             throw failure[0];
+        }
+    }
+
+    /**
+     * Removes every binding in {@code meterRegistry} and forgets it: for a meter registry that was closed, whose
+     * bindings would otherwise keep it and feed its timers for as long as the decorators live. What removing a meter
+     * throws is dropped: the meter registry is closed.
+     */
+    void forget(MeterRegistry meterRegistry) {
+        ConcurrentMap<String, Binding> byName = bindings.remove(meterRegistry);
+        if (byName == null) {
+            return;
+        }
+        for (String name : byName.keySet()) {
+            byName.computeIfPresent(name, (key, binding) -> {
+                closeQuietly(binding, meterRegistry);
+                return null;
+            });
         }
     }
 
@@ -281,7 +315,7 @@ abstract class AbstractTokenRefreshMetrics {
                     .baseUnit("seconds")
                     .tags(tags)
                     .register(meterRegistry)));
-            meters = SharedMeters.acquireAll(meterRegistry, registrations);
+            meters = SharedMeters.acquireAll(meterRegistry, decorator, registrations);
             for (int i = 0; i < reasons.length; i++) {
                 successful.put(reasons[i], (Timer) meters.get(i));
                 failed.put(reasons[i], (Timer) meters.get(reasons.length + i));

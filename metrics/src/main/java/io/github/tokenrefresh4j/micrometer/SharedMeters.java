@@ -31,13 +31,15 @@ final class SharedMeters {
     private SharedMeters() {
     }
 
-    /** How many bindings hold one registered meter. */
+    /** How many bindings hold one registered meter, registered for which object. */
     private static final class Holders {
         final Meter meter;
+        final Object owner;
         int count;
 
-        Holders(Meter meter) {
+        Holders(Meter meter, Object owner) {
             this.meter = meter;
+            this.owner = owner;
         }
     }
 
@@ -45,14 +47,20 @@ final class SharedMeters {
      * Registers every meter, or none: if one registration throws, the meters registered before it are let go
      * again (and removed unless another binding holds them), and the exception is rethrown.
      *
+     * <p>A meter held for another owner (a decorator of the same name and tags, such as the one a registry entry
+     * replaced while another binder has not let it go yet) reads that owner, so Micrometer's meter is not shared:
+     * it is removed and registered again for {@code owner}. The bindings that held it keep a meter that is no
+     * longer registered, and letting it go does nothing.
+     *
+     * @param owner what the meters read (the decorator)
      * @return the registered meters, in the order of {@code registrations}
      */
-    static List<Meter> acquireAll(MeterRegistry meterRegistry, List<Supplier<Meter>> registrations) {
+    static List<Meter> acquireAll(MeterRegistry meterRegistry, Object owner, List<Supplier<Meter>> registrations) {
         synchronized (LOCK) {
             List<Meter> acquired = new ArrayList<>(registrations.size());
             try {
                 for (Supplier<Meter> registration : registrations) {
-                    acquired.add(acquire(meterRegistry, registration.get()));
+                    acquired.add(acquire(meterRegistry, owner, registration));
                 }
             } catch (RuntimeException | Error e) {
                 try {
@@ -66,11 +74,18 @@ final class SharedMeters {
         }
     }
 
-    private static Meter acquire(MeterRegistry meterRegistry, Meter meter) {
+    private static Meter acquire(MeterRegistry meterRegistry, Object owner, Supplier<Meter> registration) {
         Map<Meter.Id, Holders> held = HELD.computeIfAbsent(meterRegistry, registry -> new HashMap<>());
+        Meter meter = registration.get();
         Holders holders = held.get(meter.getId());
+        if (holders != null && holders.meter == meter && holders.owner != owner) {
+            held.remove(meter.getId());
+            meterRegistry.remove(meter);
+            meter = registration.get();
+            holders = held.get(meter.getId());
+        }
         if (holders == null || holders.meter != meter) {
-            holders = new Holders(meter);
+            holders = new Holders(meter, owner);
             held.put(meter.getId(), holders);
         }
         holders.count++;

@@ -41,7 +41,8 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>The binder follows the registry: an entry added later is bound, a removed entry's meters are removed, and a
  * replaced entry's meters are re-registered for the new decorator. Binding again to the same meter registry binds
- * what is missing and registers nothing twice.
+ * what is missing and registers nothing twice. A meter registry that was closed is let go, with the meters bound in
+ * it, at the next registry change or {@code bindTo}.
  *
  * <p>What is guaranteed under churn:
  * <ul>
@@ -49,14 +50,17 @@ import static java.util.Objects.requireNonNull;
  *       it heard announced. Resilience4j announces an entry before the entry is in the registry's map, so an
  *       entry announced while {@code bindTo} runs is missing from its sweep; {@code bindTo} binds it from what the
  *       binder heard. An entry whose announcement was already under way when the binder was created is bound by
- *       the next {@code bindTo}.</li>
+ *       the next {@code bindTo}. A replacement is announced after the map holds it and outside any lock, so its
+ *       removal can be announced first; it is then not bound.</li>
  *   <li>A decorator's meters are registered all or none: if the meter registry rejects one of them, those
  *       registered before it are removed again and {@code bindTo} (or the registry change that bound it) throws
  *       the meter registry's exception.</li>
  *   <li>Two binders that bind one decorator to one meter registry share its meters (Micrometer hands both the
  *       same meters, after its {@code MeterFilter}s) and record each refresh once. A shared meter is removed when
  *       the last binder that holds the decorator lets it go: removing the decorator from one binder's registry
- *       leaves the meters that another binder (or a {@link TaggedTokenRefreshMetricsPublisher}) still binds.</li>
+ *       leaves the meters that another binder (or a {@link TaggedTokenRefreshMetricsPublisher}) still binds. A
+ *       decorator bound under the name and tags of another (the replacement of a registry entry that another
+ *       binder has not let go yet) gets meters of its own, which read it; the last one bound wins.</li>
  *   <li>Each decorator carries one timer-feeding event consumer for its whole life, however often it is bound
  *       and unbound: Resilience4j's event publisher cannot unregister a consumer, so the one consumer records into
  *       whichever bindings are current.</li>
@@ -116,21 +120,47 @@ public final class TaggedTokenRefreshMetrics extends AbstractTokenRefreshMetrics
             .onEntryAdded(event -> entryAdded(event.getAddedEntry()))
             .onEntryRemoved(event -> entryRemoved(event.getRemovedEntry()))
             .onEntryReplaced(event -> {
-                entryRemoved(event.getOldEntry());
-                entryAdded(event.getNewEntry());
+                try {
+                    entryRemoved(event.getOldEntry());
+                } finally {
+                    entryReplacing(event.getNewEntry());
+                }
             });
+    }
+
+    /**
+     * Resilience4j announces a replacement after its map holds the new entry, outside any lock, so a removal of the
+     * new entry can be announced first: it is bound only while the registry still holds it, and not remembered as
+     * announced (a sweep finds it in the map).
+     */
+    private void entryReplacing(TokenRefreshDecorator decorator) {
+        forEach(followedBy, meterRegistry -> addMetrics(meterRegistry, decorator, this::inRegistry));
     }
 
     // announced is written before followedBy is read here, and followedBy before announced in bindTo: each
     // entry meets each meter registry in one of the two places.
     private void entryAdded(TokenRefreshDecorator decorator) {
+        forgetClosed();
         announced.add(decorator);
         forEach(followedBy, meterRegistry -> addMetrics(meterRegistry, decorator, this::isHeld));
     }
 
     private void entryRemoved(TokenRefreshDecorator decorator) {
+        forgetClosed();
         announced.remove(decorator);
         forEach(followedBy, meterRegistry -> removeMetrics(meterRegistry, decorator));
+    }
+
+    /**
+     * Lets go of the meter registries that were closed, and of the meters bound in them. Micrometer has no close
+     * event, so this runs at each registry change and {@code bindTo}; a closed meter registry is not bound to.
+     */
+    private void forgetClosed() {
+        for (MeterRegistry meterRegistry : followedBy) {
+            if (meterRegistry.isClosed() && followedBy.remove(meterRegistry)) {
+                forget(meterRegistry);
+            }
+        }
     }
 
     /** Runs {@code action} on every element, even after one threw; then throws the first failure. */
@@ -172,6 +202,10 @@ public final class TaggedTokenRefreshMetrics extends AbstractTokenRefreshMetrics
     @Override
     public void bindTo(MeterRegistry meterRegistry) {
         requireNonNull(meterRegistry, "meterRegistry must not be null");
+        forgetClosed();
+        if (meterRegistry.isClosed()) {
+            return;
+        }
         followedBy.add(meterRegistry);
         List<TokenRefreshDecorator> decorators = new ArrayList<>(tokenRefreshRegistry.getAllTokenRefreshes());
         decorators.addAll(announced);

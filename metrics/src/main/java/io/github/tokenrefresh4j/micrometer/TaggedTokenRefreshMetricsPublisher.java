@@ -1,8 +1,14 @@
 package io.github.tokenrefresh4j.micrometer;
 
 import io.github.resilience4j.core.metrics.MetricsPublisher;
+import io.github.resilience4j.core.registry.EntryRemovedEvent;
+import io.github.resilience4j.core.registry.EntryReplacedEvent;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
 
 import static java.util.Objects.requireNonNull;
 
@@ -26,6 +32,12 @@ public final class TaggedTokenRefreshMetricsPublisher extends AbstractTokenRefre
     implements MetricsPublisher<TokenRefreshDecorator> {
 
     private final MeterRegistry meterRegistry;
+    /**
+     * Entries whose removal was announced while they were not bound: a replace announced later must not bind them.
+     * Weak, so an entry that is never announced again is not kept.
+     */
+    private final Set<TokenRefreshDecorator> removedBeforeAnnounced =
+        Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
     /**
      * @param meterRegistry where to register the meters, with the default names
@@ -53,5 +65,23 @@ public final class TaggedTokenRefreshMetricsPublisher extends AbstractTokenRefre
     @Override
     public void removeMetrics(TokenRefreshDecorator entry) {
         removeMetrics(meterRegistry, requireNonNull(entry, "entry must not be null"));
+    }
+
+    @Override
+    public void onEntryRemovedEvent(EntryRemovedEvent<TokenRefreshDecorator> event) {
+        removeMetrics(meterRegistry, event.getRemovedEntry(), removedBeforeAnnounced::add);
+    }
+
+    /**
+     * Resilience4j announces a replacement after its map holds the new entry, outside any lock, so the removal of
+     * the new entry (or its own replacement) can be announced first: then it is not bound.
+     */
+    @Override
+    public void onEntryReplacedEvent(EntryReplacedEvent<TokenRefreshDecorator> event) {
+        try {
+            removeMetrics(meterRegistry, event.getOldEntry(), removedBeforeAnnounced::add);
+        } finally {
+            addMetrics(meterRegistry, event.getNewEntry(), decorator -> !removedBeforeAnnounced.remove(decorator));
+        }
     }
 }

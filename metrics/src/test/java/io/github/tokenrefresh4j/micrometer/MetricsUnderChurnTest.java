@@ -11,6 +11,7 @@ import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
+import io.github.tokenrefresh4j.internal.InMemoryTokenRefreshRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,6 +27,7 @@ import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -109,6 +111,71 @@ class MetricsUnderChurnTest {
         binder.bindTo(meterRegistry);
 
         assertThat(meterRegistry.getMeters()).isEmpty();
+    }
+
+    // Resilience4j announces a replacement after the map holds it, outside any lock: a removal can overtake it.
+
+    @Test
+    void replacementRemovedBeforeItsReplaceIsAnnouncedIsNotBoundByTheBinder() throws Exception {
+        TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
+        registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
+        BlockingConsumer holding = new BlockingConsumer(true);
+        registry.getEventPublisher().onEntryReplaced(holding::onEntryReplacedEvent); // runs before the binder's
+        TaggedTokenRefreshMetrics binder = TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry);
+        binder.bindTo(meterRegistry);
+
+        replaceThenRemoveWhileTheReplaceIsHeld(registry, holding);
+
+        assertThat(meterRegistry.getMeters()).as("no meters for an entry the registry no longer holds").isEmpty();
+        binder.bindTo(meterRegistry);
+        assertThat(meterRegistry.getMeters()).as("nor after binding again").isEmpty();
+    }
+
+    @Test
+    void replacementRemovedBeforeItsReplaceIsAnnouncedIsNotBoundByThePublisher() throws Exception {
+        BlockingConsumer holding = new BlockingConsumer(true);
+        TokenRefreshRegistry registry = new InMemoryTokenRefreshRegistry(TokenRefreshConfig.ofDefaults(),
+            List.of(holding, new TaggedTokenRefreshMetricsPublisher(meterRegistry)), Map.of());
+        registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
+
+        replaceThenRemoveWhileTheReplaceIsHeld(registry, holding);
+
+        assertThat(meterRegistry.getMeters()).as("no meters for an entry the registry no longer holds").isEmpty();
+    }
+
+    private void replaceThenRemoveWhileTheReplaceIsHeld(TokenRefreshRegistry registry, BlockingConsumer holding)
+        throws Exception {
+        TokenRefreshDecorator newer = TokenRefreshDecorator.ofDefaults("orders-api",
+            current -> AccessToken.of("secret"));
+        Future<?> replacing = threads.submit(() -> registry.replace("orders-api", newer));
+        assertThat(holding.announcing.await(10, TimeUnit.SECONDS)).isTrue();
+        registry.remove("orders-api"); // announced (to every consumer) before the replace is
+        holding.release.countDown();
+        replacing.get(10, TimeUnit.SECONDS);
+        assertThat(registry.getAllTokenRefreshes()).isEmpty();
+    }
+
+    // A closed meter registry is let go.
+
+    @Test
+    void closedMeterRegistryIsLetGoAtTheNextRegistryChange() {
+        TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
+        TokenRefreshDecorator orders = registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
+        TaggedTokenRefreshMetrics binder = TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry);
+        MeterRegistry closing = new SimpleMeterRegistry();
+        binder.bindTo(closing);
+        binder.bindTo(meterRegistry);
+        Timer closedTimer = closing.get(DURATION).tag("name", "orders-api").tag("kind", "successful")
+            .tag("reason", "initial").timer();
+
+        closing.close();
+        registry.tokenRefresh("billing-api", current -> AccessToken.of("secret"));
+        orders.executeFunction(AccessToken::value);
+
+        assertThat(closedTimer.count()).as("the closed registry's timer is no longer fed").isZero();
+        assertThat(closing.getMeters()).as("the binder let go of its meters").isEmpty();
+        assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
+        assertThat(meterRegistry.getMeters()).hasSize(32);
     }
 
     // 2. One refresh is recorded once, however many binders feed the timer.
@@ -262,6 +329,29 @@ class MetricsUnderChurnTest {
     }
 
     @Test
+    void replacedEntryIsMeasuredFromTheNewDecoratorWhenTwoBindersShareItsMeters() {
+        TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
+        TokenRefreshDecorator older = registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
+        TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
+        TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
+        older.executeFunction(AccessToken::value);
+        TokenRefreshDecorator newer = TokenRefreshDecorator.ofDefaults("orders-api",
+            current -> AccessToken.of("secret"));
+
+        registry.replace("orders-api", newer);
+        newer.executeFunction(AccessToken::value);
+        newer.invalidate();
+        newer.executeFunction(AccessToken::value);
+
+        assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
+            .as("the counter reads the decorator the registry now holds").isEqualTo(2);
+        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(timer("orders-api", "successful").count()).as("the initial refresh").isEqualTo(1);
+        assertThat(meterRegistry.get(DURATION).tag("name", "orders-api").tag("kind", "successful")
+            .tag("reason", "invalidated").timer().count()).as("the refresh after invalidate()").isEqualTo(1);
+    }
+
+    @Test
     void remainingLifetimeKeepsReportingTheLatestTokenAfterInvalidateAndRejectionUntilARefreshReplacesIt() {
         MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
         AtomicBoolean endpointDown = new AtomicBoolean();
@@ -316,18 +406,24 @@ class MetricsUnderChurnTest {
         return count;
     }
 
-    /** A registry consumer that holds the announcement of an added entry until released. */
+    /** A registry consumer that holds the announcement of an added entry, or of a replaced one, until released. */
     private static final class BlockingConsumer implements RegistryEventConsumer<TokenRefreshDecorator> {
         final CountDownLatch announcing = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
+        private final boolean holdsReplaced;
+
+        BlockingConsumer() {
+            this(false);
+        }
+
+        BlockingConsumer(boolean holdsReplaced) {
+            this.holdsReplaced = holdsReplaced;
+        }
 
         @Override
         public void onEntryAddedEvent(EntryAddedEvent<TokenRefreshDecorator> event) {
-            announcing.countDown();
-            try {
-                release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!holdsReplaced) {
+                hold();
             }
         }
 
@@ -337,6 +433,18 @@ class MetricsUnderChurnTest {
 
         @Override
         public void onEntryReplacedEvent(EntryReplacedEvent<TokenRefreshDecorator> event) {
+            if (holdsReplaced) {
+                hold();
+            }
+        }
+
+        private void hold() {
+            announcing.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
