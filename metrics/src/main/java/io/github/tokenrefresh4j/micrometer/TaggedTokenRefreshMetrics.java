@@ -26,7 +26,8 @@ import static java.util.Objects.requireNonNull;
  * <p>Every meter carries the tag {@code name} (the instance name) and the instance's own tags:
  * <ul>
  *   <li>{@code tokenrefresh.refreshes} (FunctionCounter, {@code kind=successful|failed})</li>
- *   <li>{@code tokenrefresh.refresh.duration} (Timer of refresher calls, {@code kind=successful|failed})</li>
+ *   <li>{@code tokenrefresh.refresh.duration} (Timer of refresher calls, {@code kind=successful|failed} and
+ *       {@code reason=initial|expired|ahead|rejected|invalidated})</li>
  *   <li>{@code tokenrefresh.waiting.calls} (Gauge of calls waiting for a refresh now)</li>
  *   <li>{@code tokenrefresh.coalesced.calls} (FunctionCounter of calls that waited for another call's
  *       refresh)</li>
