@@ -18,7 +18,10 @@ public final class TokenRefreshMetricNames {
 
     /** FunctionCounter of refreshes, tagged {@code kind=successful|failed}. */
     public static final String DEFAULT_REFRESHES = "tokenrefresh.refreshes";
-    /** Timer of refresher calls, tagged {@code kind=successful|failed} and {@code reason} ({@link io.github.tokenrefresh4j.RefreshReason}). */
+    /**
+     * Timer of refresher calls, tagged {@code kind=successful|failed} and {@code reason}
+     * ({@link io.github.tokenrefresh4j.RefreshReason}).
+     */
     public static final String DEFAULT_REFRESH_DURATION = "tokenrefresh.refresh.duration";
     /** Gauge of the calls waiting for a refresh now. */
     public static final String DEFAULT_WAITING_CALLS = "tokenrefresh.waiting.calls";
