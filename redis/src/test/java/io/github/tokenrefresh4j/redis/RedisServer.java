@@ -41,6 +41,8 @@ final class RedisServer implements AutoCloseable {
         this.tls = tls;
         this.extraArgs = extraArgs;
         this.dir = Files.createTempDirectory("redis-test");
+        // a test JVM that is killed must not leave its servers behind
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "redis-server-" + port + "-stop"));
     }
 
     static RedisServer start(String... extraArgs) throws Exception {
