@@ -308,9 +308,10 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
 
     private AccessToken refreshUnderLock(String owner, long takenAt, AccessToken current, Deadline deadline)
         throws Exception {
-        RefreshLock.Watchdog watchdog = lock.watch(owner, takenAt);
+        RefreshLock.Watchdog watchdog = null;
         boolean released = false;
         try {
+            watchdog = lock.watch(owner, takenAt);
             Snapshot snapshot = store.read(deadline);
             Shared shared = snapshot.shared();
             if (takesOver(shared, current)) {
@@ -338,7 +339,9 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             warnIfShorterThanMinTimeToLive(fresh);
             return share(new Shared(replaced + 1, fresh, -1), deadline);
         } finally {
-            watchdog.stop();
+            if (watchdog != null) {
+                watchdog.stop();
+            }
             if (!released) {
                 lock.release(owner, deadline);
             }
@@ -467,10 +470,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
      * {@code minTimeToLive} would be unusable the moment it is stored, and every instance would refresh in turn.
      */
     private Duration minTimeToLive(long lifetimeMillis) {
-        if (lifetimeMillis < 0 || minTimeToLive.toMillis() * 2 <= lifetimeMillis) {
-            return minTimeToLive;
-        }
-        return Duration.ofMillis(lifetimeMillis / 2);
+        Duration half = Duration.ofMillis(lifetimeMillis / 2);
+        return lifetimeMillis < 0 || minTimeToLive.compareTo(half) <= 0 ? minTimeToLive : half;
     }
 
     private void warnIfShorterThanMinTimeToLive(AccessToken fresh) {
@@ -478,9 +479,9 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         if (expiresAt == null) {
             return;
         }
-        long lifetime = Duration.between(clock.instant(), expiresAt).toMillis();
-        if (minTimeToLive.toMillis() * 2 > lifetime && warnedShortLifetime.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.WARNING, "tokens of key ''{0}'' live {1}ms, less than twice minTimeToLive={2};"
+        Duration lifetime = Duration.between(clock.instant(), expiresAt);
+        if (minTimeToLive.multipliedBy(2).compareTo(lifetime) > 0 && warnedShortLifetime.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, "tokens of key ''{0}'' live {1}, less than twice minTimeToLive={2};"
                 + " the fleet takes such a token while it has more than half its lifetime left, so that it is still "
                 + "shared. Lower minTimeToLive to silence this", keys.name(), lifetime, minTimeToLive);
         }
@@ -548,8 +549,9 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         }
 
         /**
-         * How long {@link RedisTokenRefresher#refresh} waits, for Redis or for another instance's refresh, before
-         * it throws {@link RedisTokenRefreshException}. Keep it below the decorator's refresh timeout.
+         * The one deadline of a {@link RedisTokenRefresher#refresh} call: everything it does with Redis, waiting
+         * for another instance's refresh and retrying a store included, shares it; the delegate's own time is added.
+         * Then it throws {@link RedisTokenRefreshException}. Keep it below the decorator's refresh timeout.
          * Default {@link #DEFAULT_WAIT_TIMEOUT}; at least 1ms.
          */
         public Builder waitTimeout(Duration waitTimeout) {

@@ -34,6 +34,13 @@ class RedisClusterAndSentinelTest {
     private static final int EXPIRIES = 10;
     private static final int INSTANCES = 4;
     private static final String MASTER_NAME = "tokens-master";
+    /**
+     * Short tokens keep the storms short; the margins are wide enough that a shared token taken with
+     * minTimeToLive left is still valid when a loaded machine gets round to using it.
+     */
+    private static final Duration TOKEN_LIFETIME = Duration.ofMillis(500);
+    private static final Duration MIN_TIME_TO_LIVE = Duration.ofMillis(150);
+    private static final Duration EARLY_MARGIN = Duration.ofMillis(200);
 
     private static final List<RedisServer> servers = new ArrayList<>();
     private static final List<RedisServer> clusterNodes = new ArrayList<>();
@@ -81,12 +88,12 @@ class RedisClusterAndSentinelTest {
 
     @Test
     void fourInstancesOnAThreeMasterClusterMakeExactlyOneRequestPerExpiry() throws Exception {
-        RotatingTokenServer endpoint = new RotatingTokenServer(Duration.ofMillis(200), Duration.ofMillis(80));
+        RotatingTokenServer endpoint = new RotatingTokenServer(TOKEN_LIFETIME, EARLY_MARGIN);
 
         String figures = FleetStorm.run(endpoint, INSTANCES, EXPIRIES, grant -> RedisTokenRefresher
             .builder(cluster, "tokens:orders-api", grant)
             .waitTimeout(Duration.ofSeconds(5))
-            .minTimeToLive(Duration.ofMillis(30))
+            .minTimeToLive(MIN_TIME_TO_LIVE)
             .build());
         System.out.println("[3-master cluster] " + figures);
 
@@ -138,12 +145,12 @@ class RedisClusterAndSentinelTest {
         RedisServer replica = track(RedisServer.start("--replicaof", "127.0.0.1", Integer.toString(master.port())));
         RedisServer sentinel = track(RedisServer.startSentinel(master.port(), MASTER_NAME));
         String uri = "redis-sentinel://127.0.0.1:" + sentinel.port() + "#" + MASTER_NAME;
-        RotatingTokenServer endpoint = new RotatingTokenServer(Duration.ofMillis(200), Duration.ofMillis(80));
+        RotatingTokenServer endpoint = new RotatingTokenServer(TOKEN_LIFETIME, EARLY_MARGIN);
 
         String figures = FleetStorm.run(endpoint, INSTANCES, EXPIRIES, grant -> RedisTokenRefresher
             .builder(uri, "tokens:orders-api", grant)
             .waitTimeout(Duration.ofSeconds(5))
-            .minTimeToLive(Duration.ofMillis(30))
+            .minTimeToLive(MIN_TIME_TO_LIVE)
             .build());
         System.out.println("[sentinel, 1 master + 1 replica] " + figures);
 

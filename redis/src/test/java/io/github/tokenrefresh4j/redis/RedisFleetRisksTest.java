@@ -44,9 +44,7 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisFleetRisksTest {
 
-    private static RedisServer redis;
-    private static RedisClient inspector;
-    private static StatefulRedisConnection<String, String> inspection;
+    private static InspectedRedis redis;
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -54,19 +52,12 @@ class RedisFleetRisksTest {
 
     @BeforeAll
     static void startRedis() throws Exception {
-        redis = RedisServer.start();
-        inspector = RedisClient.create(redis.uri());
-        inspection = inspector.connect();
+        redis = InspectedRedis.start();
     }
 
     @AfterAll
     static void stopRedis() throws Exception {
-        try {
-            inspection.close();
-            inspector.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        } finally {
-            redis.close();
-        }
+        redis.close();
     }
 
     @BeforeEach
@@ -85,7 +76,7 @@ class RedisFleetRisksTest {
     }
 
     private static RedisCommands<String, String> raw() {
-        return inspection.sync();
+        return redis.raw();
     }
 
     private String hashKey() {

@@ -55,7 +55,11 @@ final class RedisServer implements AutoCloseable {
     }
 
     private static RedisServer start(boolean tls, String... extraArgs) throws Exception {
-        RedisServer server = new RedisServer(freePort(), tls, List.of(extraArgs));
+        return started(new RedisServer(freePort(), tls, List.of(extraArgs)));
+    }
+
+    /** Starts {@code server}, or cleans it up if it does not start. */
+    private static RedisServer started(RedisServer server) throws Exception {
         try {
             server.startAgain();
         } catch (Exception | Error e) {
@@ -73,10 +77,9 @@ final class RedisServer implements AutoCloseable {
                 RedisServer server = new RedisServer(port, false, List.of("--cluster-enabled", "yes",
                     "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout", "5000"));
                 try {
-                    server.startAgain();
-                    return server;
+                    return started(server);
                 } catch (Exception | Error e) {
-                    server.close();
+                    // the ports were taken between the check and the start
                     if (attempt >= 5) {
                         throw e;
                     }
@@ -91,15 +94,10 @@ final class RedisServer implements AutoCloseable {
         Path config = server.dir.resolve("sentinel.conf");
         Files.writeString(config, "port " + server.port + "\nbind 127.0.0.1\ndir " + server.dir + "\n"
             + "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1\n"
-            + "sentinel down-after-milliseconds " + masterName + " 5000\n", StandardCharsets.UTF_8);
+            // no failover while a loaded machine starves the master for a few seconds: these tests are not about it
+            + "sentinel down-after-milliseconds " + masterName + " 60000\n", StandardCharsets.UTF_8);
         server.sentinelConfig = config;
-        try {
-            server.startAgain();
-        } catch (Exception | Error e) {
-            server.close();
-            throw e;
-        }
-        return server;
+        return started(server);
     }
 
     private static boolean free(int port) {
@@ -235,7 +233,11 @@ final class RedisServer implements AutoCloseable {
         }
         if (found == null) {
             try {
-                found = redis.embedded.core.ExecutableProvider.newJarResourceProvider().get().getAbsolutePath();
+                java.io.File unpacked = redis.embedded.core.ExecutableProvider.newJarResourceProvider().get();
+                // deleted in reverse order of registration: the file, then its folder
+                unpacked.getParentFile().deleteOnExit();
+                unpacked.deleteOnExit();
+                found = unpacked.getAbsolutePath();
             } catch (IOException e) {
                 throw new IllegalStateException("no redis-server on the PATH, and the one embedded-redis ships "
                     + "could not be unpacked", e);

@@ -2,8 +2,6 @@ package io.github.tokenrefresh4j.redis;
 
 import io.github.tokenrefresh4j.AccessToken;
 import io.github.tokenrefresh4j.TokenRefresher;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -39,9 +37,7 @@ class RedisTokenRefresherTest {
     static final Comparator<AccessToken> SAME_GRANT = Comparator.comparing(AccessToken::value)
         .thenComparing(token -> token.refreshToken().orElse(""));
 
-    private static RedisServer redis;
-    private static RedisClient inspector;
-    private static StatefulRedisConnection<String, String> inspection;
+    private static InspectedRedis redis;
 
     private final List<RedisTokenRefresher> refreshers = new ArrayList<>();
     private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -49,23 +45,12 @@ class RedisTokenRefresherTest {
 
     @BeforeAll
     static void startRedis() throws Exception {
-        redis = RedisServer.start();
-        inspector = RedisClient.create(redis.uri());
-        inspection = inspector.connect();
+        redis = InspectedRedis.start();
     }
 
     @AfterAll
     static void stopRedis() throws Exception {
-        try {
-            if (inspection != null) {
-                inspection.close();
-            }
-            if (inspector != null) {
-                inspector.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            }
-        } finally {
-            redis.close();
-        }
+        redis.close();
     }
 
     @org.junit.jupiter.api.BeforeEach
@@ -102,7 +87,7 @@ class RedisTokenRefresherTest {
     }
 
     private static RedisCommands<String, String> raw() {
-        return inspection.sync();
+        return redis.raw();
     }
 
     /** Instances whose last command asked how long the lock lives: they are waiting for it. */
@@ -445,7 +430,8 @@ class RedisTokenRefresherTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"http://127.0.0.1:6379", "redis://", "not a uri with spaces", "127.0.0.1:6379",
-        "redis://:s3cret@127.0.0.1:notaport", "redis-socket:///tmp/redis.sock"})
+        "redis://:s3cret@127.0.0.1:notaport", "redis-socket:///tmp/redis.sock",
+        "redis-sentinel://:s3cret@127.0.0.1:26379"})
     void badRedisUriIsRejectedNamingTheParameterWithoutEchoingIt(String uri) {
         assertThatThrownBy(() -> RedisTokenRefresher.builder(uri, "tokens:x", current -> token("x")))
             .isInstanceOf(IllegalArgumentException.class)
@@ -463,7 +449,14 @@ class RedisTokenRefresherTest {
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key");
         assertThatThrownBy(() -> RedisTokenRefresher.builder(redis.uri(), "k", null))
             .hasMessageContaining("delegate");
+        assertThatThrownBy(() -> RedisTokenRefresher.builder((io.lettuce.core.RedisClient) null, "k", delegate))
+            .isInstanceOf(NullPointerException.class).hasMessageContaining("client");
+        assertThatThrownBy(() -> RedisTokenRefresher.builder(
+            (io.lettuce.core.cluster.RedisClusterClient) null, "k", delegate))
+            .isInstanceOf(NullPointerException.class).hasMessageContaining("client");
         RedisTokenRefresher.Builder builder = RedisTokenRefresher.builder(redis.uri(), "k", delegate);
+        assertThatThrownBy(() -> builder.maxLockHold(Duration.ZERO))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxLockHold");
         assertThatThrownBy(() -> builder.lockTimeout(Duration.ZERO))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lockTimeout");
         assertThatThrownBy(() -> builder.waitTimeout(Duration.ofMillis(-1)))

@@ -18,6 +18,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -40,6 +41,9 @@ import java.util.function.Supplier;
  * anything else means Redis is unavailable right now ({@link RedisUnavailableException}).
  */
 public final class FleetConnection implements AutoCloseable {
+
+    private static final List<String> TRANSIENT_ERRORS = List.of("WRONGPASS", "NOAUTH", "NOPERM", "READONLY",
+        "LOADING", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "BUSY");
 
     private final String endpoint;
     private final FleetKeys keys;
@@ -236,16 +240,21 @@ public final class FleetConnection implements AutoCloseable {
     }
 
     private RuntimeException failure(Throwable cause) {
-        if (cause instanceof RedisCommandExecutionException && !isAuthFailure(cause)) {
+        if (cause instanceof RedisCommandExecutionException && !isTransient(cause)) {
             return new RedisTokenRefreshException("Redis at " + endpoint + " refused a command on key '"
                 + keys.name() + "': " + cause.getMessage(), cause);
         }
         return new RedisUnavailableException(describe(cause), cause);
     }
 
-    private static boolean isAuthFailure(Throwable cause) {
+    /**
+     * Refusals that pass: a wrong or missing password (the operator fixes it while the fleet keeps retrying), and a
+     * failover or resharding in progress (a demoted master answers READONLY, a starting one LOADING, a cluster
+     * TRYAGAIN or CLUSTERDOWN). Anything else Redis refuses is a misconfiguration.
+     */
+    private static boolean isTransient(Throwable cause) {
         String message = String.valueOf(cause.getMessage());
-        return message.startsWith("WRONGPASS") || message.startsWith("NOAUTH") || message.startsWith("NOPERM");
+        return TRANSIENT_ERRORS.stream().anyMatch(message::startsWith);
     }
 
     private static String describe(Throwable failure) {

@@ -63,6 +63,8 @@ public final class SharedTokenStore {
         + "redis.call('PUBLISH', ARGV[4], 'failed')\n"
         + "return 1\n";
 
+    private static final Duration MAX_LEFT = Duration.ofDays(36_500);
+
     private final FleetConnection redis;
     private final FleetKeys keys;
     private final SharedTokenCodec codec;
@@ -95,9 +97,7 @@ public final class SharedTokenStore {
      * @throws RedisUnavailableException if Redis did not confirm before the deadline
      */
     public boolean store(long generation, AccessToken token, Deadline deadline) {
-        long left = token.expiresAt()
-            .map(at -> Math.max(0, Duration.between(clock.instant(), at).toMillis()))
-            .orElse(-1L);
+        long left = token.expiresAt().map(this::millisLeft).orElse(-1L);
         Long stored = redis.awaitUninterruptibly(redis.commands(deadline).eval(STORE_SCRIPT, ScriptOutputType.INTEGER,
             new String[] {keys.token(), keys.failure()}, Long.toString(generation), codec.encode(token),
             keys.events(), Long.toString(left), Long.toString(left)), deadline);
@@ -115,6 +115,15 @@ public final class SharedTokenStore {
             ScriptOutputType.INTEGER, new String[] {keys.lock(), keys.failure()}, owner, replaced + " " + reason,
             Long.toString(cooldown.toMillis()), keys.events()), deadline);
         return recorded == 1;
+    }
+
+    /** Zero or more, and at most about 100 years: Lua counts in doubles, and Instant.MAX means "never" anyway. */
+    private long millisLeft(Instant expiresAt) {
+        Instant now = clock.instant();
+        if (!expiresAt.isAfter(now)) {
+            return 0;
+        }
+        return expiresAt.isAfter(now.plus(MAX_LEFT)) ? MAX_LEFT.toMillis() : Duration.between(now, expiresAt).toMillis();
     }
 
     private Snapshot snapshot(List<Object> fields) {
