@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -270,7 +271,10 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                         e.getMessage());
                     return delegate.refresh(current);
                 }
-                lastFailure = e;
+                // a reply cut off by the deadline says less than the refusal before it (WRONGPASS, say)
+                if (lastFailure == null || !(e.getCause() instanceof TimeoutException)) {
+                    lastFailure = e;
+                }
                 pauseNanos = RETRY_PAUSE_NANOS;
             }
             if (deadline.passed()) {
