@@ -1,8 +1,6 @@
 package io.github.tokenrefresh4j.redis;
 
 import io.github.tokenrefresh4j.AccessToken;
-import io.github.tokenrefresh4j.TokenRefreshConfig;
-import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterAll;
@@ -14,13 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -54,69 +49,13 @@ class RedisTokenRefresherFleetTest {
     @Test
     void fourInstancesInOneJvmMakeExactlyOneRequestPerExpiry() throws Exception {
         RotatingTokenServer endpoint = new RotatingTokenServer(Duration.ofMillis(150), Duration.ofMillis(60));
-        int instances = 4;
-        int threadsPerInstance = 2;
-        List<RedisTokenRefresher> fleet = new ArrayList<>();
-        ExecutorService threads = Executors.newFixedThreadPool(instances * threadsPerInstance);
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong calls = new AtomicLong();
-        AtomicLong failures = new AtomicLong();
-        try {
-            CyclicBarrier start = new CyclicBarrier(instances * threadsPerInstance);
-            List<Future<?>> workers = new ArrayList<>();
-            for (int i = 0; i < instances; i++) {
-                // each instance has its own connections and its own decorator, as a separate service would
-                RedisTokenRefresher refresher = RedisTokenRefresher
-                    .builder(redis.uri(), "tokens:in-jvm", current -> endpoint.grant(
-                        current == null ? null : current.refreshToken().orElseThrow()))
-                    .lockTimeout(Duration.ofSeconds(5))
-                    .waitTimeout(Duration.ofSeconds(5))
-                    .minTimeToLive(Duration.ofMillis(30))
-                    .build();
-                fleet.add(refresher);
-                TokenRefreshDecorator tokens = TokenRefreshDecorator.of("instance-" + i, TokenRefreshConfig.custom()
-                    .refreshAhead(Duration.ZERO)
-                    .refreshOnResult(accepted -> !(Boolean) accepted)
-                    .build(), refresher);
-                for (int t = 0; t < threadsPerInstance; t++) {
-                    workers.add(threads.submit(() -> {
-                        start.await(10, TimeUnit.SECONDS);
-                        long stopAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                        while (running.get() && System.nanoTime() < stopAt) {
-                            calls.incrementAndGet();
-                            try {
-                                if (!tokens.executeCheckedFunction((AccessToken token) ->
-                                    endpoint.accepts(token.value()))) {
-                                    failures.incrementAndGet();
-                                }
-                            } catch (Throwable e) {
-                                failures.incrementAndGet();
-                            }
-                            Thread.yield();
-                        }
-                        return null;
-                    }));
-                }
-            }
-
-            await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.issued() > EXPIRIES || endpoint.revoked());
-            running.set(false);
-            for (Future<?> worker : workers) {
-                worker.get(10, TimeUnit.SECONDS);
-            }
-        } finally {
-            running.set(false);
-            threads.shutdownNow();
-            threads.awaitTermination(10, TimeUnit.SECONDS);
-            fleet.forEach(RedisTokenRefresher::close);
-        }
-
-        assertThat(endpoint.revoked()).as("token family revoked").isFalse();
-        // every request rotated the current refresh token: one request per token lifetime, none wasted
-        assertThat(endpoint.requests()).isEqualTo(endpoint.issued()).isGreaterThan(EXPIRIES);
-        assertThat(endpoint.earlyRefreshes()).as("refreshes while the token had time left").isZero();
-        assertThat(failures).as("failed calls out of " + calls.get()).hasValue(0);
-        assertThat(calls.get()).isGreaterThan(EXPIRIES * 4L);
+        String figures = FleetStorm.run(endpoint, 4, EXPIRIES, grant -> RedisTokenRefresher
+            .builder(redis.uri(), "tokens:in-jvm", grant)
+            .lockTimeout(Duration.ofSeconds(5))
+            .waitTimeout(Duration.ofSeconds(5))
+            .minTimeToLive(Duration.ofMillis(30))
+            .build());
+        System.out.println("[single Redis] " + figures);
     }
 
     @Test
@@ -183,7 +122,7 @@ class RedisTokenRefresherFleetTest {
                      .build()) {
                 assertThat(holderInRefresh.await(60, TimeUnit.SECONDS)).as("child reached the token endpoint")
                     .isTrue();
-                assertThat(inspection.sync().get(key + ":lock")).as("the child holds the lock").isNotNull();
+                assertThat(inspection.sync().get("{" + key + "}:lock")).as("the child holds the lock").isNotNull();
                 Future<AccessToken> takenOver = survivorThread.submit(() -> survivor.refresh(null));
                 // the survivor found the lock taken and is waiting for it
                 await().atMost(Duration.ofSeconds(10))

@@ -1,0 +1,323 @@
+package io.github.tokenrefresh4j.redis.internal;
+
+import io.github.tokenrefresh4j.TokenRefreshException;
+import io.github.tokenrefresh4j.redis.RedisTokenRefreshException;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * Owns the refresher's two Redis connections (commands, and the subscription to the wake-up channel) and decides
+ * who owns the client: a client built from a URI is the refresher's and is shut down by {@link #close()}; a
+ * {@link RedisClient} or {@link RedisClusterClient} passed in is the user's, and only the connections opened here
+ * are closed. Connections are opened on first use, so an instance can start while Redis is down.
+ *
+ * <p>Every reply is awaited against a {@link Deadline}; what went wrong is sorted once, here: a refusal by Redis
+ * (wrong type, script error, CROSSSLOT) is a misconfiguration and thrown as a {@link RedisTokenRefreshException};
+ * anything else means Redis is unavailable right now ({@link RedisUnavailableException}).
+ */
+public final class FleetConnection implements AutoCloseable {
+
+    private static final List<String> TRANSIENT_ERRORS = List.of("WRONGPASS", "NOAUTH", "NOPERM", "READONLY",
+        "LOADING", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "BUSY");
+
+    private final String endpoint;
+    private final FleetKeys keys;
+    private final Connector connector;
+    private final AbstractRedisClient client;
+    private final boolean ownsClient;
+    private final WakeUpSignal signal;
+    private final ReentrantLock connectLock = new ReentrantLock();
+    private volatile Connected connection;
+    private volatile StatefulRedisPubSubConnection<String, String> events;
+    private volatile boolean closed;
+
+    private FleetConnection(String endpoint, FleetKeys keys, Connector connector, AbstractRedisClient client,
+                            boolean ownsClient, WakeUpSignal signal) {
+        this.endpoint = endpoint;
+        this.keys = keys;
+        this.connector = connector;
+        this.client = client;
+        this.ownsClient = ownsClient;
+        this.signal = signal;
+    }
+
+    /**
+     * A client of its own for {@code uri} (standalone, TLS or Sentinel): two Lettuce threads, commands rejected at
+     * once while disconnected, and reconnects backing off to at most 1s.
+     */
+    public static FleetConnection ofUri(RedisURI uri, String endpoint, Duration waitTimeout, FleetKeys keys,
+                                        WakeUpSignal signal) {
+        ClientResources resources = ClientResources.builder()
+            .ioThreadPoolSize(2)
+            .computationThreadPoolSize(2)
+            .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+            .build();
+        RedisClient client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
+            .autoReconnect(true)
+            // fail at once while disconnected, rather than queue commands that would outlive the deadline
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .socketOptions(SocketOptions.builder().connectTimeout(waitTimeout).build())
+            .timeoutOptions(TimeoutOptions.enabled(waitTimeout))
+            .build());
+        Connector connector = new Connector(
+            () -> client.connectAsync(StringCodec.UTF8, uri).thenApply(c -> new Connected(c, c.async())),
+            () -> client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture());
+        return new FleetConnection(endpoint, keys, connector, client, true, signal);
+    }
+
+    /**
+     * The user's client, connected to its default URI. Lettuce has no asynchronous connect without a URI argument,
+     * so the connect runs on a thread of its own and is awaited against the deadline.
+     */
+    public static FleetConnection ofClient(RedisClient client, FleetKeys keys, WakeUpSignal signal) {
+        Objects.requireNonNull(client, "client must not be null");
+        Connector connector = new Connector(
+            () -> CompletableFuture.supplyAsync(() -> client.connect(StringCodec.UTF8), FleetConnection::blocking)
+                .thenApply(c -> new Connected(c, c.async())),
+            () -> CompletableFuture.supplyAsync(() -> client.connectPubSub(StringCodec.UTF8),
+                FleetConnection::blocking));
+        return new FleetConnection("your RedisClient's server", keys, connector, client, false, signal);
+    }
+
+    /**
+     * The user's cluster client. Commands go to the master of the credential's slot; the subscription lives on one
+     * node, which receives every publish of the cluster.
+     */
+    public static FleetConnection ofClusterClient(RedisClusterClient client, FleetKeys keys, WakeUpSignal signal) {
+        Objects.requireNonNull(client, "client must not be null");
+        // the asynchronous connects need the topology loaded, and only the blocking getPartitions() loads it
+        Connector connector = new Connector(
+            () -> CompletableFuture.supplyAsync(client::getPartitions, FleetConnection::blocking)
+                .thenCompose(loaded -> client.connectAsync(StringCodec.UTF8))
+                .thenApply(c -> new Connected(c, c.async())),
+            () -> CompletableFuture.supplyAsync(client::getPartitions, FleetConnection::blocking)
+                .thenCompose(loaded -> client.connectPubSubAsync(StringCodec.UTF8))
+                .thenApply(connected -> connected));
+        return new FleetConnection("your RedisClusterClient's cluster", keys, connector, client, false, signal);
+    }
+
+    /** @return where Redis is, for messages: {@code host:port}, the sentinels, or whose client it is; no password */
+    public String endpoint() {
+        return endpoint;
+    }
+
+    /** @return whether {@link #close()} shuts the client down: only if it was built here, from a URI */
+    public boolean ownsClient() {
+        return ownsClient;
+    }
+
+    /** @return the client's scheduler, which runs the lock watchdog; no thread of our own */
+    public ScheduledExecutorService scheduler() {
+        return client.getResources().eventExecutorGroup();
+    }
+
+    /**
+     * @return the commands, connecting and subscribing to the wake-up channel first if needed
+     * @throws RedisUnavailableException if that fails before the deadline
+     * @throws IllegalStateException     if closed
+     */
+    public RedisClusterAsyncCommands<String, String> commands(Deadline deadline) {
+        Connected c = connection;
+        if (c != null && events != null) {
+            return c.commands;
+        }
+        connectLock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the RedisTokenRefresher of key '" + keys.name() + "' is closed");
+            }
+            if (connection == null) {
+                connection = connect(connector.commands.get(), deadline);
+            }
+            if (events == null) {
+                StatefulRedisPubSubConnection<String, String> pubSub = connect(connector.pubSub.get(), deadline);
+                pubSub.addListener(new RedisPubSubAdapter<>() {
+                    @Override
+                    public void message(String ignoredChannel, String ignoredMessage) {
+                        signal.signalAll();
+                    }
+                });
+                try {
+                    await(pubSub.async().subscribe(keys.events()), deadline);
+                } catch (RuntimeException e) {
+                    pubSub.closeAsync();
+                    throw e;
+                }
+                events = pubSub;
+            }
+            return connection.commands;
+        } finally {
+            connectLock.unlock();
+        }
+    }
+
+    /** @return the commands if connected, else null: for the watchdog, which never connects */
+    public RedisClusterAsyncCommands<String, String> commandsIfConnected() {
+        Connected c = connection;
+        return c == null ? null : c.commands;
+    }
+
+    /** A connection that arrives after the deadline is closed, not leaked. */
+    private <C extends AutoCloseable> C connect(CompletionStage<C> connecting, Deadline deadline) {
+        CompletableFuture<C> future = connecting.toCompletableFuture();
+        try {
+            return await(future, deadline);
+        } catch (RuntimeException e) {
+            future.thenAccept(FleetConnection::closeQuietly);
+            throw e;
+        }
+    }
+
+    /**
+     * Waits for a reply until the deadline; an interrupt ends the wait (the caller gave up), cancels the command if
+     * it was not sent yet, and keeps the thread's interrupt flag.
+     */
+    public <T> T await(Future<T> reply, Deadline deadline) {
+        try {
+            return reply.get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            reply.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new TokenRefreshException("interrupted while talking to Redis at " + endpoint, e);
+        } catch (TimeoutException e) {
+            reply.cancel(false);
+            throw new RedisUnavailableException("no reply before the deadline", e);
+        } catch (ExecutionException e) {
+            throw failure(e.getCause());
+        }
+    }
+
+    /**
+     * Waits for a reply until the deadline, through interrupts, and restores the interrupt flag afterwards. The
+     * command is never cancelled: storing a token and releasing the lock must reach Redis even when this thread is
+     * interrupted or the deadline has passed (both scripts are safe to apply late).
+     */
+    public <T> T awaitUninterruptibly(Future<T> reply, Deadline deadline) {
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    return reply.get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    throw new RedisUnavailableException("no reply before the deadline", e);
+                } catch (ExecutionException e) {
+                    throw failure(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private RuntimeException failure(Throwable cause) {
+        if (cause instanceof RedisCommandExecutionException && !isTransient(cause)) {
+            return new RedisTokenRefreshException("Redis at " + endpoint + " refused a command on key '"
+                + keys.name() + "': " + cause.getMessage(), cause);
+        }
+        return new RedisUnavailableException(describe(cause), cause);
+    }
+
+    /**
+     * Refusals that pass: a wrong or missing password (the operator fixes it while the fleet keeps retrying), and a
+     * failover or resharding in progress (a demoted master answers READONLY, a starting one LOADING, a cluster
+     * TRYAGAIN or CLUSTERDOWN). Anything else Redis refuses is a misconfiguration.
+     */
+    private static boolean isTransient(Throwable cause) {
+        String message = String.valueOf(cause.getMessage());
+        return TRANSIENT_ERRORS.stream().anyMatch(message::startsWith);
+    }
+
+    private static String describe(Throwable failure) {
+        StringBuilder text = new StringBuilder(failure.getClass().getName()).append(": ").append(failure.getMessage());
+        for (Throwable c = failure.getCause(); c != null && c != failure; c = c.getCause()) {
+            text.append("; caused by ").append(c.getClass().getName()).append(": ").append(c.getMessage());
+        }
+        return text.toString();
+    }
+
+    /** Closes the connections opened here, and the client only if it was built here. Idempotent. */
+    @Override
+    public void close() {
+        connectLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (connection != null) {
+                closeQuietly(connection.connection);
+            }
+            if (events != null) {
+                closeQuietly(events);
+            }
+        } finally {
+            connectLock.unlock();
+        }
+        if (ownsClient) {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            client.getResources().shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Runs a blocking connect on a short-lived daemon thread: never on the client's own threads, which the connect
+     * itself needs, and which the client's shutdown waits for. Connects are rare: once per connection.
+     */
+    private static void blocking(Runnable connect) {
+        Thread thread = new Thread(connect, "tokenrefresh4j-redis-connect");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // best effort: nothing more to do with a connection we are done with
+        }
+    }
+
+    /** A command connection and its commands, of a standalone or a cluster connection alike. */
+    private record Connected(AutoCloseable connection, RedisClusterAsyncCommands<String, String> commands)
+        implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            connection.close();
+        }
+    }
+
+    /** How to open the two connections. */
+    private record Connector(Supplier<CompletionStage<Connected>> commands,
+                             Supplier<CompletionStage<StatefulRedisPubSubConnection<String, String>>> pubSub) {
+    }
+}
