@@ -24,6 +24,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -719,7 +720,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         }
     }
 
-    private static final class DecoratorMetrics implements Metrics {
+    private final class DecoratorMetrics implements Metrics {
         final LongAdder successfulRefreshes = new LongAdder();
         final LongAdder failedRefreshes = new LongAdder();
         final LongAdder coalescedCalls = new LongAdder();
@@ -749,6 +750,22 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         @Override
         public long getNumberOfRejectedTokens() {
             return rejectedTokens.sum();
+        }
+
+        @Override
+        public boolean isRefreshInFlight() {
+            return state.refresh != null;
+        }
+
+        @Override
+        public int getNumberOfConsecutiveFailures() {
+            return state.failures;
+        }
+
+        @Override
+        public Optional<Instant> getCooldownEnd() {
+            State s = state;
+            return s.failures > 0 ? Optional.ofNullable(s.retryAt) : Optional.empty();
         }
     }
 }
