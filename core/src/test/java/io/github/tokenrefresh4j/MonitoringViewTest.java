@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -49,5 +50,16 @@ class MonitoringViewTest {
         assertThat(decorator.executeFunction(AccessToken::value)).isEqualTo("t");
         assertThat(metrics.getNumberOfConsecutiveFailures()).isZero();
         assertThat(metrics.getCooldownEnd()).isEmpty();
+    }
+
+    @Test
+    void registryCreatesADecoratorWithAConfigAndTags() {
+        TokenRefreshRegistry registry = TokenRefreshRegistry.of(TokenRefreshConfig.ofDefaults(), Map.of("app", "a"));
+        TokenRefreshConfig config = TokenRefreshConfig.custom().refreshTimeout(Duration.ofSeconds(3)).build();
+        TokenRefreshDecorator decorator = registry.tokenRefresh("orders", config, current -> AccessToken.of("t"),
+            Map.of("team", "orders"));
+        assertThat(decorator.getTokenRefreshConfig()).isSameAs(config);
+        assertThat(decorator.getTags()).containsEntry("app", "a").containsEntry("team", "orders");
+        assertThat(registry.tokenRefresh("orders", current -> AccessToken.of("u"))).isSameAs(decorator);
     }
 }
