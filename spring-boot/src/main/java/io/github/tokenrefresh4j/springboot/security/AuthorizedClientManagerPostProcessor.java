@@ -24,15 +24,20 @@ final class AuthorizedClientManagerPostProcessor implements BeanPostProcessor {
         this.registry = registry;
     }
 
+    /** The registry bean, or, when the application excluded it, a registry of default settings. */
+    private TokenRefreshRegistry registry() {
+        return registry.getIfAvailable(TokenRefreshRegistry::ofDefaults);
+    }
+
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) {
         if (bean instanceof OAuth2AuthorizedClientManager manager
             && !(bean instanceof TokenRefreshOAuth2AuthorizedClientManager)) {
-            return new TokenRefreshOAuth2AuthorizedClientManager(manager, registry.getObject());
+            return new TokenRefreshOAuth2AuthorizedClientManager(manager, registry());
         }
         if (REACTOR_PRESENT && bean instanceof ReactiveOAuth2AuthorizedClientManager manager
             && !(bean instanceof ReactiveTokenRefreshOAuth2AuthorizedClientManager)) {
-            return new ReactiveTokenRefreshOAuth2AuthorizedClientManager(manager, registry.getObject());
+            return new ReactiveTokenRefreshOAuth2AuthorizedClientManager(manager, registry());
         }
         return bean;
     }

@@ -75,7 +75,8 @@ public class StormApplication {
         RestClientClientCredentialsTokenResponseClient tokens = new RestClientClientCredentialsTokenResponseClient();
         tokens.setRestClient(RestClient.builder()
             .requestFactory(new JdkClientHttpRequestFactory())
-            .messageConverters(List.of(new FormHttpMessageConverter(), new OAuth2AccessTokenResponseHttpMessageConverter()))
+            .messageConverters(List.of(new FormHttpMessageConverter(),
+                new OAuth2AccessTokenResponseHttpMessageConverter()))
             .defaultStatusHandler(new OAuth2ErrorResponseErrorHandler())
             .build());
         return OAuth2AuthorizedClientProviderBuilder.builder()
