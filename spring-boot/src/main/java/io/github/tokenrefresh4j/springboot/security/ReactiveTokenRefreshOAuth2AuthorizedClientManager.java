@@ -50,9 +50,10 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
 
     @Override
     public Mono<OAuth2AuthorizedClient> authorize(OAuth2AuthorizeRequest authorizeRequest) {
-        return Mono.defer(() -> Mono.fromFuture(
-            flights.join(Flights.key(authorizeRequest), key -> delegate.authorize(authorizeRequest).toFuture()),
-            true)); // one subscriber's cancel must not cancel the shared flight
+        // The wrapped call gets the first subscriber's context (Spring's default manager reads the
+        // ServerWebExchange from it); one subscriber's cancel must not cancel the shared flight.
+        return Mono.deferContextual(context -> Mono.fromFuture(flights.join(Flights.key(authorizeRequest),
+            key -> delegate.authorize(authorizeRequest).contextWrite(context).toFuture()), true));
     }
 
     @Override

@@ -140,6 +140,18 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
         assertThat(manager.toString()).contains("flightsInProgress=0");
     }
 
+    @Test
+    void theWrappedReactiveCallSeesTheSubscribersContext() {
+        ReactiveTokenRefreshOAuth2AuthorizedClientManager manager =
+            new ReactiveTokenRefreshOAuth2AuthorizedClientManager(request -> Mono.deferContextual(context ->
+                Mono.just(client(context.get("exchange")))), registry);
+
+        OAuth2AuthorizedClient client = manager.authorize(request("alice"))
+            .contextWrite(context -> context.put("exchange", "alice")).block(java.time.Duration.ofSeconds(30));
+
+        assertThat(client.getPrincipalName()).isEqualTo("alice");
+    }
+
     private static OAuth2AuthorizeRequest request(String principal) {
         return OAuth2AuthorizeRequest.withClientRegistrationId(REGISTRATION.getRegistrationId())
             .principal(new TestingAuthenticationToken(principal, null)).build();
