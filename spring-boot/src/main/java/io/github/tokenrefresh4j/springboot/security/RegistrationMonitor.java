@@ -7,6 +7,9 @@ import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
 
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,11 +24,46 @@ import java.util.concurrent.CompletableFuture;
  */
 final class RegistrationMonitor {
 
+    private static final Logger LOG = Logger.getLogger(RegistrationMonitor.class.getName());
+
+    /** The decorators monitors created, so that two managers of one registry share the monitor of a registration. */
+    private static final Map<TokenRefreshDecorator, RegistrationMonitor> CREATED = new ConcurrentHashMap<>();
+
     private final TokenRefreshDecorator decorator;
+    private final boolean reporting;
     private volatile Object latest;
 
-    RegistrationMonitor(TokenRefreshRegistry registry, String registrationId) {
+    private RegistrationMonitor(TokenRefreshRegistry registry, String registrationId) {
         this.decorator = registry.tokenRefresh(registrationId, this::replay);
+        this.reporting = true;
+    }
+
+    private RegistrationMonitor(TokenRefreshDecorator foreign) {
+        this.decorator = foreign;
+        this.reporting = false;
+    }
+
+    /**
+     * The monitor of {@code registrationId}. When the registry already holds a decorator of that name that no
+     * monitor created (the application's own), the monitor reports nothing to it: reporting would run that
+     * decorator's refresher.
+     */
+    static RegistrationMonitor of(TokenRefreshRegistry registry, String registrationId) {
+        synchronized (CREATED) {
+            TokenRefreshDecorator existing = registry.find(registrationId).orElse(null);
+            if (existing == null) {
+                RegistrationMonitor monitor = new RegistrationMonitor(registry, registrationId);
+                CREATED.put(monitor.decorator, monitor);
+                return monitor;
+            }
+            RegistrationMonitor ours = CREATED.get(existing);
+            if (ours != null) {
+                return ours;
+            }
+            LOG.warning("the TokenRefreshRegistry already has a decorator named '" + registrationId + "' that is not"
+                + " Spring Security's client registration of that name; its token requests are not reported to it");
+            return new RegistrationMonitor(existing);
+        }
     }
 
     TokenRefreshDecorator decorator() {
@@ -34,6 +72,9 @@ final class RegistrationMonitor {
 
     /** Called when a flight that started at {@code started} ended with {@code client} or {@code failure}. */
     void flightEnded(Instant started, OAuth2AuthorizedClient client, Throwable failure) {
+        if (!reporting) {
+            return;
+        }
         if (failure == null) {
             OAuth2AccessToken token = client == null ? null : client.getAccessToken();
             if (token == null || token.getIssuedAt() == null || token.getIssuedAt().isBefore(started)) {

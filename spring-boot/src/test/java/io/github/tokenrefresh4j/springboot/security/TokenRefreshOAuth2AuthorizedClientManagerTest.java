@@ -1,5 +1,6 @@
 package io.github.tokenrefresh4j.springboot.security;
 
+import io.github.tokenrefresh4j.AccessToken;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -138,6 +139,33 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
         assertThat(got).containsExactly(client, client);
         assertThat(subscriptions).hasValue(1);
         assertThat(manager.toString()).contains("flightsInProgress=0");
+    }
+
+    @Test
+    void anApplicationsOwnDecoratorOfTheRegistrationsNameIsNeverRefreshedByTheManager() {
+        AtomicInteger ownRefreshes = new AtomicInteger();
+        registry.tokenRefresh("orders", current -> {
+            ownRefreshes.incrementAndGet();
+            return AccessToken.of("own");
+        });
+        TokenRefreshOAuth2AuthorizedClientManager manager =
+            new TokenRefreshOAuth2AuthorizedClientManager(request -> client("alice"), registry);
+
+        assertThat(manager.authorize(request("alice")).getPrincipalName()).isEqualTo("alice");
+        assertThat(ownRefreshes).hasValue(0);
+    }
+
+    @Test
+    void twoManagersOfOneRegistryReportToTheSameDecorator() {
+        new TokenRefreshOAuth2AuthorizedClientManager(request -> client("alice"), registry)
+            .authorize(request("alice"));
+        await().atMost(30, TimeUnit.SECONDS).until(() ->
+            registry.find("orders").orElseThrow().getMetrics().getNumberOfSuccessfulRefreshes() == 1);
+        new TokenRefreshOAuth2AuthorizedClientManager(request -> client("bob"), registry)
+            .authorize(request("bob"));
+
+        await().atMost(30, TimeUnit.SECONDS).until(() ->
+            registry.find("orders").orElseThrow().getMetrics().getNumberOfSuccessfulRefreshes() == 2);
     }
 
     @Test
