@@ -12,8 +12,10 @@ import io.github.tokenrefresh4j.event.TokenRefreshSucceededEvent;
 import io.github.tokenrefresh4j.event.TokenRejectedEvent;
 import io.github.tokenrefresh4j.internal.TokenRefreshDecoratorImpl;
 
+import java.time.Instant;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -272,6 +274,21 @@ public interface TokenRefreshDecorator {
 
         /** @return how many call outcomes said that the token was rejected */
         long getNumberOfRejectedTokens();
+
+        /** @return whether a refresh is in flight now (for monitoring, such as an actuator endpoint) */
+        default boolean isRefreshInFlight() {
+            return false;
+        }
+
+        /** @return how many refreshes failed in a row since the last one that obtained a token */
+        default int getNumberOfConsecutiveFailures() {
+            return 0;
+        }
+
+        /** @return when the failure cooldown ends, or empty when no cooldown was started since the last success */
+        default Optional<Instant> getCooldownEnd() {
+            return Optional.empty();
+        }
     }
 
     /** Registers consumers of this decorator's events. Each method returns this publisher, so calls chain. */

@@ -58,6 +58,17 @@ public interface TokenRefreshRegistry extends Registry<TokenRefreshDecorator, To
     TokenRefreshDecorator tokenRefresh(String name, TokenRefreshConfig config, TokenRefresher refresher);
 
     /**
+     * Gets or creates the decorator {@code name} with {@code config} and extra tags. The registries that
+     * {@link #of(TokenRefreshConfig)} and its siblings create support it; this default, for other implementations,
+     * throws {@link UnsupportedOperationException}.
+     */
+    default TokenRefreshDecorator tokenRefresh(String name, TokenRefreshConfig config, TokenRefresher refresher,
+                                               Map<String, String> tags) {
+        throw new UnsupportedOperationException(getClass().getName()
+            + " does not support tokenRefresh(name, config, refresher, tags); use TokenRefreshRegistry.of(...)");
+    }
+
+    /**
      * Gets or creates the decorator {@code name} with the configuration added as {@code configName}.
      *
      * @throws IllegalArgumentException if no configuration is named {@code configName}

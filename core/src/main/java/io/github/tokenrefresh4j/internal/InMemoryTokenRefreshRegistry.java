@@ -121,8 +121,9 @@ public final class InMemoryTokenRefreshRegistry
         return tokenRefresh(name, config, refresher, Collections.emptyMap());
     }
 
-    private TokenRefreshDecorator tokenRefresh(String name, TokenRefreshConfig config, TokenRefresher refresher,
-                                               Map<String, String> tags) {
+    @Override
+    public TokenRefreshDecorator tokenRefresh(String name, TokenRefreshConfig config, TokenRefresher refresher,
+                                              Map<String, String> tags) {
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(refresher, "refresher must not be null");
         Objects.requireNonNull(tags, "tags must not be null");

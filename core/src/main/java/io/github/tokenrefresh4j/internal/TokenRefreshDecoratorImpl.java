@@ -26,6 +26,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -1137,7 +1138,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         }
     }
 
-    private static final class DecoratorMetrics implements Metrics {
+    private final class DecoratorMetrics implements Metrics {
         final LongAdder successfulRefreshes = new LongAdder();
         final LongAdder failedRefreshes = new LongAdder();
         final LongAdder coalescedCalls = new LongAdder();
@@ -1167,6 +1168,22 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         @Override
         public long getNumberOfRejectedTokens() {
             return rejectedTokens.sum();
+        }
+
+        @Override
+        public boolean isRefreshInFlight() {
+            return state.refresh != null;
+        }
+
+        @Override
+        public int getNumberOfConsecutiveFailures() {
+            return state.cooldown.failures;
+        }
+
+        @Override
+        public Optional<Instant> getCooldownEnd() {
+            Cooldown cooldown = state.cooldown;
+            return cooldown.failures > 0 ? Optional.of(cooldown.retryAt) : Optional.empty();
         }
     }
 }

@@ -1,0 +1,64 @@
+package io.github.tokenrefresh4j.springboot.security;
+
+import io.github.tokenrefresh4j.TokenRefreshRegistry;
+import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
+import reactor.core.publisher.Mono;
+
+import java.util.Objects;
+
+/**
+ * A {@link ReactiveOAuth2AuthorizedClientManager} that lets concurrent {@code authorize} subscriptions for the same
+ * client registration and principal share one subscription to the manager it wraps: one token request however
+ * many callers, all of them getting its authorized client (or its error).
+ *
+ * <p>The Spring Boot starter wraps every {@code ReactiveOAuth2AuthorizedClientManager} bean with it; without Boot:
+ *
+ * <pre>{@code
+ * ReactiveOAuth2AuthorizedClientManager manager = new ReactiveTokenRefreshOAuth2AuthorizedClientManager(
+ *     new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(registrations, clientService),
+ *     TokenRefreshRegistry.ofDefaults());
+ * WebClient client = WebClient.builder()
+ *     .filter(new ServerOAuth2AuthorizedClientExchangeFilterFunction(manager))
+ *     .build();
+ * }</pre>
+ *
+ * <p>The wrapped call runs to its end even when the subscriber that started it cancels, so the others still get
+ * its outcome; the key is removed when it ends. Each client registration gets a decorator in the registry, named
+ * after the registration id, whose metrics, actuator entry and health follow the token requests.
+ */
+public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements ReactiveOAuth2AuthorizedClientManager {
+
+    private final ReactiveOAuth2AuthorizedClientManager delegate;
+    private final Flights flights;
+
+    /**
+     * @param delegate the manager that makes the token requests
+     * @param registry where the decorator of each client registration goes
+     */
+    public ReactiveTokenRefreshOAuth2AuthorizedClientManager(ReactiveOAuth2AuthorizedClientManager delegate,
+                                                             TokenRefreshRegistry registry) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
+        this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"));
+    }
+
+    /** @return the wrapped manager */
+    public ReactiveOAuth2AuthorizedClientManager getDelegate() {
+        return delegate;
+    }
+
+    @Override
+    public Mono<OAuth2AuthorizedClient> authorize(OAuth2AuthorizeRequest authorizeRequest) {
+        // The wrapped call gets the first subscriber's context (Spring's default manager reads the
+        // ServerWebExchange from it); one subscriber's cancel must not cancel the shared flight.
+        return Mono.deferContextual(context -> Mono.fromFuture(flights.join(Flights.key(authorizeRequest),
+            key -> delegate.authorize(authorizeRequest).contextWrite(context).toFuture()), true));
+    }
+
+    @Override
+    public String toString() {
+        return "ReactiveTokenRefreshOAuth2AuthorizedClientManager{delegate=" + delegate + ", flightsInProgress="
+            + flights.inProgress() + '}';
+    }
+}

@@ -1,0 +1,105 @@
+package io.github.tokenrefresh4j.springboot.security;
+
+import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.TokenRefreshDecorator;
+import io.github.tokenrefresh4j.TokenRefreshRegistry;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
+import org.springframework.security.oauth2.core.OAuth2AccessToken;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Reports the token requests Spring Security makes for one client registration to the decorator of that name in
+ * the registry, so its metrics, endpoint entry and health follow them.
+ *
+ * <p>The decorator does not make the token requests (Spring Security's manager does, per principal); its
+ * refresher replays the outcome of the last flight that obtained a token or failed. A flight obtained a token
+ * when the token's issue instant is not before the flight's start. The replayed token carries a placeholder value
+ * and the real expiry: the decorator never holds the access token. While the decorator is in its failure
+ * cooldown it refuses the replay, and catches up with the next flight after the cooldown.
+ */
+final class RegistrationMonitor {
+
+    private static final Logger LOG = Logger.getLogger(RegistrationMonitor.class.getName());
+
+    /** The decorators monitors created, so that two managers of one registry share the monitor of a registration. */
+    private static final Map<TokenRefreshDecorator, RegistrationMonitor> CREATED = new ConcurrentHashMap<>();
+
+    private final TokenRefreshDecorator decorator;
+    private final boolean reporting;
+    private volatile Object latest;
+
+    private RegistrationMonitor(TokenRefreshRegistry registry, String registrationId) {
+        this.decorator = registry.tokenRefresh(registrationId, this::replay);
+        this.reporting = true;
+    }
+
+    private RegistrationMonitor(TokenRefreshDecorator foreign) {
+        this.decorator = foreign;
+        this.reporting = false;
+    }
+
+    /**
+     * The monitor of {@code registrationId}. When the registry already holds a decorator of that name that no
+     * monitor created (the application's own), the monitor reports nothing to it: reporting would run that
+     * decorator's refresher.
+     */
+    static RegistrationMonitor of(TokenRefreshRegistry registry, String registrationId) {
+        synchronized (CREATED) {
+            TokenRefreshDecorator existing = registry.find(registrationId).orElse(null);
+            if (existing == null) {
+                RegistrationMonitor monitor = new RegistrationMonitor(registry, registrationId);
+                CREATED.put(monitor.decorator, monitor);
+                return monitor;
+            }
+            RegistrationMonitor ours = CREATED.get(existing);
+            if (ours != null) {
+                return ours;
+            }
+            LOG.warning("the TokenRefreshRegistry already has a decorator named '" + registrationId + "' that is not"
+                + " Spring Security's client registration of that name; its token requests are not reported to it");
+            return new RegistrationMonitor(existing);
+        }
+    }
+
+    TokenRefreshDecorator decorator() {
+        return decorator;
+    }
+
+    /** Called when a flight that started at {@code started} ended with {@code client} or {@code failure}. */
+    void flightEnded(Instant started, OAuth2AuthorizedClient client, Throwable failure) {
+        if (!reporting) {
+            return;
+        }
+        if (failure == null) {
+            OAuth2AccessToken token = client == null ? null : client.getAccessToken();
+            if (token == null || token.getIssuedAt() == null || token.getIssuedAt().isBefore(started)) {
+                return; // the manager answered from its store: no token request to report
+            }
+            Instant expiresAt = token.getExpiresAt();
+            String placeholder = "oauth2-client:" + decorator.getName();
+            latest = expiresAt == null ? AccessToken.of(placeholder) : AccessToken.of(placeholder, expiresAt);
+        } else {
+            latest = failure;
+        }
+        decorator.invalidate();
+        // Non-blocking (a reactive caller may be on an event loop); a refusal in cooldown is expected.
+        decorator.executeCompletionStage(current -> CompletableFuture.completedFuture(null));
+    }
+
+    private AccessToken replay(AccessToken current) throws Exception {
+        Object outcome = latest;
+        if (outcome instanceof AccessToken token) {
+            return token;
+        }
+        if (outcome instanceof Exception e) {
+            throw e;
+        }
+        throw new IllegalStateException("token request for client registration " + decorator.getName()
+            + " failed: " + outcome);
+    }
+}

@@ -1,0 +1,139 @@
+package io.github.tokenrefresh4j.springboot.security;
+
+import io.github.tokenrefresh4j.TokenRefreshException;
+import io.github.tokenrefresh4j.TokenRefreshRegistry;
+import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.core.OAuth2AccessToken;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An {@link OAuth2AuthorizedClientManager} that lets concurrent {@code authorize} calls for the same client
+ * registration and principal share one call to the manager it wraps: however many callers find no valid token,
+ * one token request is made, and they all get its authorized client (or its exception).
+ *
+ * <p>The Spring Boot starter wraps every {@code OAuth2AuthorizedClientManager} bean with it; without Boot:
+ *
+ * <pre>{@code
+ * OAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(
+ *     new AuthorizedClientServiceOAuth2AuthorizedClientManager(registrations, clientService),
+ *     TokenRefreshRegistry.ofDefaults());
+ * RestClient client = RestClient.builder()
+ *     .requestInterceptor(new OAuth2ClientHttpRequestInterceptor(manager))
+ *     .build();
+ * }</pre>
+ *
+ * <p>The first caller for a key runs the wrapped manager on its own thread; the others wait for it, at most the
+ * {@code refreshTimeout} of the registration's decorator, and then fail with a {@link TokenRefreshException}
+ * (the wrapped call goes on and ends the flight). A key is removed when its call completes, so memory stays
+ * bounded however many principals there are. The registry gets one decorator per client registration, named
+ * after the registration id, whose metrics, actuator entry and health follow the token requests; the principal
+ * never becomes a tag.
+ */
+public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2AuthorizedClientManager {
+
+    /**
+     * The access token this thread was last handed, for {@link StaleAwareAuthorizationFailureHandler}; one entry
+     * per thread, replaced by the thread's next call and removed when the handler takes it.
+     */
+    private static final ThreadLocal<HandedOut> HANDED_OUT = new ThreadLocal<>();
+
+    private final OAuth2AuthorizedClientManager delegate;
+    private final Flights flights;
+
+    /**
+     * @param delegate the manager that makes the token requests
+     * @param registry where the decorator of each client registration goes
+     */
+    public TokenRefreshOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate,
+                                                     TokenRefreshRegistry registry) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
+        this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"));
+    }
+
+    /** @return the wrapped manager */
+    public OAuth2AuthorizedClientManager getDelegate() {
+        return delegate;
+    }
+
+    @Override
+    public OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest authorizeRequest) {
+        OAuth2AuthorizedClient client = authorizeShared(authorizeRequest);
+        if (client == null) {
+            HANDED_OUT.remove();
+        } else {
+            HANDED_OUT.set(new HandedOut(client.getClientRegistration().getRegistrationId(),
+                client.getPrincipalName(), client.getAccessToken()));
+        }
+        return client;
+    }
+
+    private OAuth2AuthorizedClient authorizeShared(OAuth2AuthorizeRequest authorizeRequest) {
+        Flights.Key key = Flights.key(authorizeRequest);
+        boolean[] leader = {false};
+        CompletableFuture<OAuth2AuthorizedClient> flight = flights.join(key, k -> {
+            leader[0] = true;
+            return CompletableFuture.completedFuture(delegate.authorize(authorizeRequest));
+        });
+        if (leader[0]) { // the leader ran the wrapped manager itself: its flight is complete
+            try {
+                return flight.join();
+            } catch (CompletionException e) {
+                throw propagate(Flights.unwrap(e));
+            }
+        }
+        Duration timeout = flights.refreshTimeout(key.registrationId());
+        try {
+            return flight.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw propagate(Flights.unwrap(e.getCause()));
+        } catch (TimeoutException e) {
+            throw new TokenRefreshException("the token request for client registration '" + key.registrationId()
+                + "' made by another call is still running after " + timeout + "; raise refresh-timeout of "
+                + "tokenrefresh4j.instances." + key.registrationId() + " or check the authorization server", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TokenRefreshException("interrupted while waiting for the token request for client "
+                + "registration '" + key.registrationId() + "'", e);
+        }
+    }
+
+    /** @return the access token this thread was last handed for the registration and principal, taken once */
+    static OAuth2AccessToken takeHandedOut(String registrationId, String principalName) {
+        HandedOut handedOut = HANDED_OUT.get();
+        HANDED_OUT.remove();
+        return handedOut != null && handedOut.registrationId().equals(registrationId)
+            && handedOut.principalName().equals(principalName) ? handedOut.accessToken() : null;
+    }
+
+    private record HandedOut(String registrationId, String principalName, OAuth2AccessToken accessToken) {
+        @Override
+        public String toString() {
+            return "HandedOut{registrationId=" + registrationId + '}';
+        }
+    }
+
+    static RuntimeException propagate(Throwable cause) {
+        if (cause instanceof RuntimeException runtime) {
+            return runtime;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return new TokenRefreshException("the token request failed: " + cause, cause);
+    }
+
+    @Override
+    public String toString() {
+        return "TokenRefreshOAuth2AuthorizedClientManager{delegate=" + delegate + ", flightsInProgress="
+            + flights.inProgress() + '}';
+    }
+}

@@ -1,0 +1,99 @@
+package io.github.tokenrefresh4j.springboot.security;
+
+import io.github.tokenrefresh4j.TokenRefreshRegistry;
+import io.github.tokenrefresh4j.springboot.TokenRefreshAutoConfiguration;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.oauth2.client.AuthorizedClientServiceOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProvider;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProviderBuilder;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClientService;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProvider;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProviderBuilder;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientService;
+import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
+import reactor.core.publisher.Mono;
+
+/**
+ * Coalesced token requests for Spring Security's OAuth2 client, with no code: every authorized-client manager bean
+ * is wrapped (see {@link TokenRefreshOAuth2AuthorizedClientManager}). When the application defines no manager but
+ * has the client registrations and an authorized-client service, it defines an
+ * {@link AuthorizedClientServiceOAuth2AuthorizedClientManager} (service-to-service use, works outside a web
+ * request). Being a bean definition, it is in place before Spring Security's own registrar looks for a manager,
+ * so that registrar skips its request-bound {@code DefaultOAuth2AuthorizedClientManager}. Off with
+ * {@code tokenrefresh4j.spring-security.enabled=false}.
+ */
+@AutoConfiguration(after = TokenRefreshAutoConfiguration.class, afterName = {
+    "org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientAutoConfiguration",
+    "org.springframework.boot.security.oauth2.client.autoconfigure.reactive.ReactiveOAuth2ClientAutoConfiguration"})
+@ConditionalOnClass(OAuth2AuthorizedClientManager.class)
+@ConditionalOnProperty(prefix = "tokenrefresh4j.spring-security", name = "enabled", matchIfMissing = true)
+public class TokenRefreshSecurityAutoConfiguration {
+
+    /** Wraps every manager bean; static, so that it exists before the managers do. */
+    @Bean
+    static BeanPostProcessor tokenRefreshAuthorizedClientManagerPostProcessor(
+        ObjectProvider<TokenRefreshRegistry> tokenRefreshRegistry) {
+        return new AuthorizedClientManagerPostProcessor(tokenRefreshRegistry);
+    }
+
+    /** The manager for service-to-service calls, when the application defines none. */
+    @Bean
+    @ConditionalOnMissingBean(OAuth2AuthorizedClientManager.class)
+    @ConditionalOnBean({ClientRegistrationRepository.class, OAuth2AuthorizedClientService.class})
+    public OAuth2AuthorizedClientManager authorizedClientManager(
+        ClientRegistrationRepository clientRegistrationRepository,
+        OAuth2AuthorizedClientService authorizedClientService,
+        ObjectProvider<OAuth2AuthorizedClientProvider> authorizedClientProvider) {
+        AuthorizedClientServiceOAuth2AuthorizedClientManager manager =
+            new AuthorizedClientServiceOAuth2AuthorizedClientManager(clientRegistrationRepository,
+                authorizedClientService);
+        manager.setAuthorizedClientProvider(authorizedClientProvider.getIfUnique(() ->
+            OAuth2AuthorizedClientProviderBuilder.builder().clientCredentials().refreshToken().build()));
+        return manager;
+    }
+
+    /**
+     * The failure handler to give Spring Security's RestClient interceptor and WebClient filter functions: it
+     * removes the authorized client after a 401 only if it still holds the token that failed.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(OAuth2AuthorizedClientService.class)
+    public StaleAwareAuthorizationFailureHandler staleAwareAuthorizationFailureHandler(
+        OAuth2AuthorizedClientService authorizedClientService) {
+        return new StaleAwareAuthorizationFailureHandler(authorizedClientService);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(Mono.class)
+    static class ReactiveManagerConfiguration {
+
+        /** The reactive manager for service-to-service calls, when the application defines none. */
+        @Bean
+        @ConditionalOnMissingBean(ReactiveOAuth2AuthorizedClientManager.class)
+        @ConditionalOnBean({ReactiveClientRegistrationRepository.class, ReactiveOAuth2AuthorizedClientService.class})
+        ReactiveOAuth2AuthorizedClientManager reactiveAuthorizedClientManager(
+            ReactiveClientRegistrationRepository clientRegistrationRepository,
+            ReactiveOAuth2AuthorizedClientService authorizedClientService,
+            ObjectProvider<ReactiveOAuth2AuthorizedClientProvider> authorizedClientProvider) {
+            AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager manager =
+                new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(clientRegistrationRepository,
+                    authorizedClientService);
+            manager.setAuthorizedClientProvider(authorizedClientProvider.getIfUnique(() ->
+                ReactiveOAuth2AuthorizedClientProviderBuilder.builder().clientCredentials().refreshToken().build()));
+            return manager;
+        }
+    }
+}

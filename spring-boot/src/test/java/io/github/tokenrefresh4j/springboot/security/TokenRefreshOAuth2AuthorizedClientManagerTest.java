@@ -1,0 +1,204 @@
+package io.github.tokenrefresh4j.springboot.security;
+
+import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.TokenRefreshRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.security.authentication.TestingAuthenticationToken;
+import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The single flight of the managers, without Spring: who shares a call, who does not, and what is left behind. */
+class TokenRefreshOAuth2AuthorizedClientManagerTest {
+
+    private static final int CALLERS = 16;
+    private static final ClientRegistration REGISTRATION = ClientRegistration.withRegistrationId("orders")
+        .clientId("c").clientSecret("s").authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+        .tokenUri("http://127.0.0.1/token").build();
+
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
+
+    @AfterEach
+    void stopThreads() {
+        threads.shutdownNow();
+    }
+
+    @Test
+    void concurrentCallsForOneRegistrationAndPrincipalShareOneCallAndLeaveNoKey() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        OAuth2AuthorizedClient client = client("alice");
+        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+            calls.incrementAndGet();
+            awaitRelease(release);
+            return client;
+        }, registry);
+
+        List<Future<OAuth2AuthorizedClient>> answers = new ArrayList<>();
+        List<Thread> callers = new ArrayList<>();
+        for (int i = 0; i < CALLERS; i++) {
+            answers.add(threads.submit(() -> {
+                synchronized (callers) {
+                    callers.add(Thread.currentThread());
+                }
+                return manager.authorize(request("alice"));
+            }));
+        }
+        // Every caller is parked: the leader in the wrapped manager, the others on its flight.
+        await().atMost(30, TimeUnit.SECONDS).until(() -> {
+            synchronized (callers) {
+                return callers.size() == CALLERS && callers.stream().allMatch(t ->
+                    t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING);
+            }
+        });
+        release.countDown();
+        for (Future<OAuth2AuthorizedClient> answer : answers) {
+            assertThat(answer.get(30, TimeUnit.SECONDS)).isSameAs(client);
+        }
+        assertThat(calls).hasValue(1);
+        assertThat(manager.toString()).contains("flightsInProgress=0");
+        assertThat(registry.find("orders")).isPresent();
+    }
+
+    @Test
+    void differentPrincipalsDoNotShareACall() throws Exception {
+        CountDownLatch bothInside = new CountDownLatch(2);
+        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+            bothInside.countDown();
+            awaitRelease(bothInside);
+            return client(request.getPrincipal().getName());
+        }, registry);
+        Future<OAuth2AuthorizedClient> alice = threads.submit(() -> manager.authorize(request("alice")));
+        Future<OAuth2AuthorizedClient> bob = threads.submit(() -> manager.authorize(request("bob")));
+        assertThat(alice.get(30, TimeUnit.SECONDS).getPrincipalName()).isEqualTo("alice");
+        assertThat(bob.get(30, TimeUnit.SECONDS).getPrincipalName()).isEqualTo("bob");
+    }
+
+    @Test
+    void aFailureReachesEveryWaiterOnceAndTheNextCallStartsAFreshFlight() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        OAuth2AuthorizedClient client = client("alice");
+        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+            if (calls.incrementAndGet() == 1) {
+                awaitRelease(release);
+                throw new IllegalStateException("token endpoint down");
+            }
+            return client;
+        }, registry);
+        Future<OAuth2AuthorizedClient> leader = threads.submit(() -> manager.authorize(request("alice")));
+        await().atMost(30, TimeUnit.SECONDS).until(() -> calls.get() == 1);
+        Future<OAuth2AuthorizedClient> follower = threads.submit(() -> manager.authorize(request("alice")));
+        await().atMost(30, TimeUnit.SECONDS).until(() -> manager.toString().contains("flightsInProgress=1"));
+        release.countDown();
+
+        assertThatThrownBy(() -> leader.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> follower.get(30, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(IllegalStateException.class);
+        assertThat(manager.authorize(request("alice"))).isSameAs(client);
+        assertThat(manager.toString()).contains("flightsInProgress=0");
+    }
+
+    @Test
+    void reactiveSubscribersShareOneSubscriptionEvenWhenTheFirstCancels() {
+        AtomicInteger subscriptions = new AtomicInteger();
+        Sinks.One<OAuth2AuthorizedClient> answer = Sinks.one();
+        ReactiveTokenRefreshOAuth2AuthorizedClientManager manager =
+            new ReactiveTokenRefreshOAuth2AuthorizedClientManager(request -> answer.asMono()
+                .doOnSubscribe(s -> subscriptions.incrementAndGet()), registry);
+
+        manager.authorize(request("alice")).subscribe().dispose(); // the first subscriber goes away
+        Mono<OAuth2AuthorizedClient> second = manager.authorize(request("alice"));
+        Mono<OAuth2AuthorizedClient> third = manager.authorize(request("alice"));
+        OAuth2AuthorizedClient client = client("alice");
+        List<OAuth2AuthorizedClient> got = new ArrayList<>();
+        second.subscribe(got::add);
+        third.subscribe(got::add);
+        answer.tryEmitValue(client);
+
+        assertThat(got).containsExactly(client, client);
+        assertThat(subscriptions).hasValue(1);
+        assertThat(manager.toString()).contains("flightsInProgress=0");
+    }
+
+    @Test
+    void anApplicationsOwnDecoratorOfTheRegistrationsNameIsNeverRefreshedByTheManager() {
+        AtomicInteger ownRefreshes = new AtomicInteger();
+        registry.tokenRefresh("orders", current -> {
+            ownRefreshes.incrementAndGet();
+            return AccessToken.of("own");
+        });
+        TokenRefreshOAuth2AuthorizedClientManager manager =
+            new TokenRefreshOAuth2AuthorizedClientManager(request -> client("alice"), registry);
+
+        assertThat(manager.authorize(request("alice")).getPrincipalName()).isEqualTo("alice");
+        assertThat(ownRefreshes).hasValue(0);
+    }
+
+    @Test
+    void twoManagersOfOneRegistryReportToTheSameDecorator() {
+        new TokenRefreshOAuth2AuthorizedClientManager(request -> client("alice"), registry)
+            .authorize(request("alice"));
+        await().atMost(30, TimeUnit.SECONDS).until(() ->
+            registry.find("orders").orElseThrow().getMetrics().getNumberOfSuccessfulRefreshes() == 1);
+        new TokenRefreshOAuth2AuthorizedClientManager(request -> client("bob"), registry)
+            .authorize(request("bob"));
+
+        await().atMost(30, TimeUnit.SECONDS).until(() ->
+            registry.find("orders").orElseThrow().getMetrics().getNumberOfSuccessfulRefreshes() == 2);
+    }
+
+    @Test
+    void theWrappedReactiveCallSeesTheSubscribersContext() {
+        ReactiveTokenRefreshOAuth2AuthorizedClientManager manager =
+            new ReactiveTokenRefreshOAuth2AuthorizedClientManager(request -> Mono.deferContextual(context ->
+                Mono.just(client(context.get("exchange")))), registry);
+
+        OAuth2AuthorizedClient client = manager.authorize(request("alice"))
+            .contextWrite(context -> context.put("exchange", "alice")).block(java.time.Duration.ofSeconds(30));
+
+        assertThat(client.getPrincipalName()).isEqualTo("alice");
+    }
+
+    private static OAuth2AuthorizeRequest request(String principal) {
+        return OAuth2AuthorizeRequest.withClientRegistrationId(REGISTRATION.getRegistrationId())
+            .principal(new TestingAuthenticationToken(principal, null)).build();
+    }
+
+    private static OAuth2AuthorizedClient client(String principal) {
+        Instant now = Instant.now();
+        return new OAuth2AuthorizedClient(REGISTRATION, principal, new OAuth2AccessToken(
+            OAuth2AccessToken.TokenType.BEARER, "token-of-" + principal, now, now.plusSeconds(3600)));
+    }
+
+    private static void awaitRelease(CountDownLatch latch) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("latch not released in 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
