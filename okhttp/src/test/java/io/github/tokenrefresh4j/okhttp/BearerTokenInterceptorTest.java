@@ -24,9 +24,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -85,48 +83,18 @@ class BearerTokenInterceptorTest {
 
     @Test
     void concurrentRejectionsShareOneRefresh() throws Exception {
-        // The server holds its 401s until every call has presented token-1, so all calls are rejected together.
-        CountDownLatch allPresentedFirstToken = new CountDownLatch(CALLS);
+        RejectTogether server = new RejectTogether(CALLS);
+        api.setDispatcher(server);
         TokenRefreshDecorator tokens = BearerTokenInterceptor.decorator("orders-api",
             current -> AccessToken.of("token-" + refreshes.incrementAndGet()));
-        List<Integer> codes = new ArrayList<>();
-        ConcurrentHashMap<String, AtomicInteger> byToken = new ConcurrentHashMap<>();
-        api.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-                String authorization = request.getHeaders().get("Authorization");
-                byToken.computeIfAbsent(authorization, a -> new AtomicInteger()).incrementAndGet();
-                if ("Bearer token-1".equals(authorization)) {
-                    allPresentedFirstToken.countDown();
-                    allPresentedFirstToken.await(10, TimeUnit.SECONDS);
-                    return invalidToken();
-                }
-                return new MockResponse.Builder().code(200).body("[]").build();
-            }
-        });
         client = clients.addInterceptor(new BearerTokenInterceptor(tokens)).build();
-        ExecutorService callers = Executors.newFixedThreadPool(CALLS);
-        try {
-            List<Future<Integer>> calls = new ArrayList<>();
-            for (int i = 0; i < CALLS; i++) {
-                calls.add(callers.submit(() -> {
-                    try (Response response = client.newCall(
-                        new Request.Builder().url(api.url("/orders")).build()).execute()) {
-                        return response.code();
-                    }
-                }));
-            }
-            for (Future<Integer> call : calls) {
-                codes.add(call.get(20, TimeUnit.SECONDS));
-            }
-        } finally {
-            callers.shutdownNow();
-        }
+
+        List<Integer> codes = RejectTogether.callConcurrently(client, api.url("/orders"), CALLS);
 
         assertThat(codes).hasSize(CALLS).containsOnly(200);
         assertThat(refreshes).as("the first token and one replacement").hasValue(2);
-        assertThat(byToken.get("Bearer token-1")).hasValue(CALLS);
-        assertThat(byToken.get("Bearer token-2")).hasValue(CALLS);
+        assertThat(server.requestsWith("Bearer token-1")).isEqualTo(CALLS);
+        assertThat(server.requestsWith("Bearer token-2")).isEqualTo(CALLS);
         assertThat(tokens.getMetrics().getNumberOfRejectedTokens()).isEqualTo(CALLS);
     }
 

@@ -1,6 +1,6 @@
 package io.github.tokenrefresh4j.okhttp;
 
-import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.OneTokenThenFailure;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import mockwebserver3.MockWebServer;
 import okhttp3.OkHttpClient;
@@ -13,7 +13,6 @@ import java.io.StringWriter;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.github.tokenrefresh4j.okhttp.BearerTokenInterceptorTest.invalidToken;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,13 +25,7 @@ class OkHttpSecretsTest {
 
     @Test
     void noStringTheAdaptersProduceContainsTheToken() throws IOException {
-        AtomicInteger refreshes = new AtomicInteger();
-        TokenRefreshDecorator tokens = BearerTokenInterceptor.decorator("orders-api", current -> {
-            if (refreshes.getAndIncrement() == 0) {
-                return AccessToken.of(ACCESS);
-            }
-            throw new IOException("token endpoint unreachable");
-        });
+        TokenRefreshDecorator tokens = BearerTokenInterceptor.decorator("orders-api", new OneTokenThenFailure(ACCESS));
         BearerTokenInterceptor interceptor = new BearerTokenInterceptor(tokens);
         TokenRefreshAuthenticator authenticator = new TokenRefreshAuthenticator(tokens);
         List<String> produced = new ArrayList<>(List.of(interceptor.toString(), authenticator.toString()));

@@ -20,10 +20,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,38 +73,14 @@ class TokenRefreshAuthenticatorTest {
 
     @Test
     void concurrentRejectionsShareOneRefresh() throws Exception {
-        CountDownLatch allPresentedFirstToken = new CountDownLatch(CALLS);
-        ConcurrentHashMap<String, AtomicInteger> byToken = new ConcurrentHashMap<>();
-        api.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-                String authorization = bearerOf(request);
-                byToken.computeIfAbsent(authorization, a -> new AtomicInteger()).incrementAndGet();
-                if ("Bearer token-1".equals(authorization)) {
-                    allPresentedFirstToken.countDown();
-                    allPresentedFirstToken.await(10, TimeUnit.SECONDS);
-                    return invalidToken();
-                }
-                return new MockResponse.Builder().code(200).body("[]").build();
-            }
-        });
-        ExecutorService callers = Executors.newFixedThreadPool(CALLS);
-        List<Integer> codes = new ArrayList<>();
-        try {
-            List<Future<Integer>> calls = new ArrayList<>();
-            for (int i = 0; i < CALLS; i++) {
-                calls.add(callers.submit(() -> code(client.newCall(request()))));
-            }
-            for (Future<Integer> call : calls) {
-                codes.add(call.get(20, TimeUnit.SECONDS));
-            }
-        } finally {
-            callers.shutdownNow();
-        }
+        RejectTogether server = new RejectTogether(CALLS);
+        api.setDispatcher(server);
+
+        List<Integer> codes = RejectTogether.callConcurrently(client, api.url("/orders"), CALLS);
 
         assertThat(codes).hasSize(CALLS).containsOnly(200);
         assertThat(refreshes).as("the first token and one replacement").hasValue(2);
-        assertThat(byToken.get("Bearer token-2")).hasValue(CALLS);
+        assertThat(server.requestsWith("Bearer token-2")).isEqualTo(CALLS);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.reactor;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.OneTokenThenFailure;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
@@ -263,17 +264,7 @@ class TokenRefreshOperatorTest {
     void noStringTheOperatorProducesContainsTheToken() {
         String secret = "at-42-SECRET";
         TokenRefreshDecorator tokens = TokenRefreshDecorator.of("orders-api", TokenRefreshConfig.custom()
-            .refreshOnException(e -> e instanceof Unauthorized).build(), new TokenRefresher() {
-                private int calls;
-
-                @Override
-                public AccessToken refresh(AccessToken current) throws IOException {
-                    if (calls++ == 0) {
-                        return AccessToken.of(secret);
-                    }
-                    throw new IOException("token endpoint unreachable");
-                }
-            });
+            .refreshOnException(e -> e instanceof Unauthorized).build(), new OneTokenThenFailure(secret));
         List<String> produced = new ArrayList<>();
         produced.add(TokenRefreshOperator.of(tokens).toString());
         StepVerifier.create(TokenRefreshOperator.mono(tokens, token -> Mono.<String>error(new Unauthorized())))

@@ -1,6 +1,6 @@
 package io.github.tokenrefresh4j.spring;
 
-import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.OneTokenThenFailure;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
@@ -147,17 +147,7 @@ class TokenRefreshClientHttpRequestInterceptorTest {
     void failedRefreshReachesTheCallerAsTokenRefreshExceptionWithoutToken() {
         String secret = "at-9c-SECRET";
         TokenRefreshDecorator failing = TokenRefreshClientHttpRequestInterceptor.decorator("orders-api",
-            new io.github.tokenrefresh4j.TokenRefresher() {
-                private int calls;
-
-                @Override
-                public AccessToken refresh(AccessToken current) throws IOException {
-                    if (calls++ == 0) {
-                        return AccessToken.of(secret);
-                    }
-                    throw new IOException("token endpoint unreachable");
-                }
-            });
+            new OneTokenThenFailure(secret));
         TokenRefreshClientHttpRequestInterceptor interceptor = new TokenRefreshClientHttpRequestInterceptor(failing);
         RestClient client = restClient.mutate().requestInterceptors(List::clear).requestInterceptor(interceptor).build();
 

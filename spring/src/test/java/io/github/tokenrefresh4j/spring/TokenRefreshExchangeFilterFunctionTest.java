@@ -1,10 +1,9 @@
 package io.github.tokenrefresh4j.spring;
 
-import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.OneTokenThenFailure;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
-import io.github.tokenrefresh4j.TokenRefresher;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -125,17 +124,7 @@ class TokenRefreshExchangeFilterFunctionTest {
     void failedRefreshFailsTheExchangeWithTokenRefreshExceptionWithoutToken() {
         String secret = "at-31-SECRET";
         TokenRefreshDecorator failing = TokenRefreshExchangeFilterFunction.decorator("orders-api",
-            new TokenRefresher() {
-                private int calls;
-
-                @Override
-                public AccessToken refresh(AccessToken current) throws IOException {
-                    if (calls++ == 0) {
-                        return AccessToken.of(secret);
-                    }
-                    throw new IOException("token endpoint unreachable");
-                }
-            });
+            new OneTokenThenFailure(secret));
         TokenRefreshExchangeFilterFunction filter = new TokenRefreshExchangeFilterFunction(failing);
         List<String> produced = new ArrayList<>(List.of(filter.toString()));
 
