@@ -71,6 +71,9 @@ public final class TokenRefreshOperator<T> implements UnaryOperator<Publisher<T>
     /**
      * An operator for {@code transformDeferred}; the transformed publisher reads its token with {@link #token()}.
      *
+     * @param decorator the decorator that provides and refreshes the token
+     * @param <T>       the element type
+     * @return the operator
      * @throws NullPointerException if {@code decorator} is null
      */
     public static <T> TokenRefreshOperator<T> of(TokenRefreshDecorator decorator) {
@@ -93,6 +96,10 @@ public final class TokenRefreshOperator<T> implements UnaryOperator<Publisher<T>
      * A Mono that calls {@code call} with the decorator's token on each subscription, and again with the next token
      * when the outcome says the token was rejected.
      *
+     * @param decorator the decorator that provides and refreshes the token
+     * @param call      makes the call with the token it is given
+     * @param <T>       the element type
+     * @return a Mono that makes the call on each subscription
      * @throws NullPointerException naming the parameter that is null
      */
     public static <T> Mono<T> mono(TokenRefreshDecorator decorator,
@@ -122,6 +129,10 @@ public final class TokenRefreshOperator<T> implements UnaryOperator<Publisher<T>
      * A Flux that subscribes to {@code call}'s publisher with the decorator's token, and subscribes again from the
      * start with the next token when the rejection came before its first element.
      *
+     * @param decorator the decorator that provides and refreshes the token
+     * @param call      makes the call with the token it is given
+     * @param <T>       the element type
+     * @return a Flux that makes the call on each subscription
      * @throws NullPointerException naming the parameter that is null
      */
     public static <T> Flux<T> flux(TokenRefreshDecorator decorator,

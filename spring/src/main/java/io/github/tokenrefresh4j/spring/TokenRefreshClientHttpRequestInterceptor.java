@@ -69,6 +69,9 @@ public final class TokenRefreshClientHttpRequestInterceptor implements ClientHtt
      * A decorator with the default configuration that refreshes when the server answers {@link #INVALID_TOKEN}. For
      * other options, start from {@code TokenRefreshConfig.custom().refreshOnResult(INVALID_TOKEN)}.
      *
+     * @param name      the decorator's name, used in events, metrics and messages
+     * @param refresher obtains new tokens
+     * @return the decorator
      * @throws NullPointerException naming the parameter that is null
      */
     public static TokenRefreshDecorator decorator(String name, TokenRefresher refresher) {

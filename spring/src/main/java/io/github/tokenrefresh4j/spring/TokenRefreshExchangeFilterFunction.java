@@ -80,6 +80,9 @@ public final class TokenRefreshExchangeFilterFunction implements ExchangeFilterF
      * A decorator with the default configuration that refreshes when the server answers {@link #INVALID_TOKEN} and
      * releases the rejected response ({@link #RELEASE_BODY}).
      *
+     * @param name      the decorator's name, used in events, metrics and messages
+     * @param refresher obtains new tokens
+     * @return the decorator
      * @throws NullPointerException naming the parameter that is null
      */
     public static TokenRefreshDecorator decorator(String name, TokenRefresher refresher) {
