@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.examples;
 
 import io.github.resilience4j.core.functions.CheckedSupplier;
+import io.github.tokenrefresh4j.BearerChallenge;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefresher;
@@ -33,8 +34,7 @@ public final class HttpClientRecipe {
      */
     public static final Predicate<Object> INVALID_TOKEN = result -> result instanceof HttpResponse<?>
         && ((HttpResponse<?>) result).statusCode() == 401
-        && ((HttpResponse<?>) result).headers().allValues("WWW-Authenticate").stream()
-            .anyMatch(challenge -> challenge.startsWith("Bearer") && challenge.contains("invalid_token"));
+        && BearerChallenge.isInvalidToken(((HttpResponse<?>) result).headers().allValues("WWW-Authenticate"));
 
     private HttpClientRecipe() {
     }
