@@ -509,7 +509,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             if (s.refresh != null) {
                 Wait again = new Wait(s.refresh);
                 if (transition(s, s.waitingAgain(again))) {
-                    RuntimeException unscheduled = scheduleTimeout(again);
+                    Throwable unscheduled = scheduleTimeout(again);
                     if (unscheduled != null) {
                         timeOut(again, unscheduled);
                     }
@@ -534,14 +534,14 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         if (!transition(s, s.refreshing(wait))) {
             return null;
         }
-        RuntimeException unscheduled = scheduleTimeout(wait);
+        Throwable unscheduled = scheduleTimeout(wait);
         if (unscheduled != null) {
             finish(wait.refresh, null, unscheduled); // never started: without a timeout no waiter may be left
             return wait;
         }
         try {
             executor.execute(() -> runRefresher(wait.refresh));
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // even an Error (a pool that cannot start a thread): the call never runs
             finish(wait.refresh, null, e);
         }
         return wait;
@@ -600,13 +600,13 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     // ---------------------------------------------------------------------------------------------------------
     // Transitions taken by the refresh: finish, time out
 
-    /** Schedules the wait's timeout; returns what refused it, or null. */
-    private RuntimeException scheduleTimeout(Wait wait) {
+    /** Schedules the wait's timeout; returns what refused it, even an {@code Error}, or null. */
+    private Throwable scheduleTimeout(Wait wait) {
         try {
             wait.timeout = scheduler.schedule(() -> offScheduler(() -> timeOut(wait, null)), refreshTimeoutNanos,
                 TimeUnit.NANOSECONDS);
             return null;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             return e;
         }
     }
@@ -619,7 +619,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     private static void offScheduler(Runnable task) {
         try {
             RefreshExecutors.defaultExecutor().execute(task);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // even an Error (no thread could be started): the waiters must be released
             task.run();
         }
     }
@@ -815,7 +815,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             Duration delay = untilCheck.compareTo(FAST_PATH_RECHECK) < 0 ? untilCheck : FAST_PATH_RECHECK;
             try {
                 pending = scheduler.schedule(this, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 slowDown(token); // without the check, calls read the clock from now on: correct, a bit slower
                 return;
             }

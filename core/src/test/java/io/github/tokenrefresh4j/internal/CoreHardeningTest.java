@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -363,5 +364,79 @@ class CoreHardeningTest {
         assertThat(first).cause().isInstanceOf(TokenRefreshException.class).hasMessageContaining("failed");
         assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
         assertThat(refresherCalls).hasValue(2);
+    }
+
+    // Review: an executor whose hand-off throws an Error (a pool that cannot start a thread) leaves no refresher
+    // call marked running, which would make every later call wait for a call that never runs
+    @Test
+    void executorThrowingAnErrorOnHandOffFailsTheCallAndTheNextCallRefreshes() throws Exception {
+        AtomicInteger handOffs = new AtomicInteger();
+        Executor executor = task -> {
+            if (handOffs.incrementAndGet() == 1) {
+                throw new OutOfMemoryError("unable to create native thread");
+            }
+            task.run();
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("handoff", TokenRefreshConfig.custom()
+            .refreshExecutor(executor).scheduler(new ManualScheduler()).failureCooldown(Duration.ZERO).build(),
+            counted(current -> AccessToken.of("t" + refresherCalls.get())));
+
+        Throwable first = catchThrowable(() -> tokens.executeFunction(AccessToken::value));
+
+        assertThat(first).isInstanceOf(TokenRefreshException.class).hasCauseInstanceOf(OutOfMemoryError.class);
+        assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("t1");
+    }
+
+    // Review: a scheduler that throws an Error for the refresh timeout leaves no unbounded wait behind
+    @Test
+    void schedulerThrowingAnErrorForTheTimeoutFailsTheCallAndTheNextCallRefreshes() throws Exception {
+        AtomicInteger schedules = new AtomicInteger();
+        ManualScheduler scheduler = new ManualScheduler() {
+            @Override
+            public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+                if (schedules.incrementAndGet() == 1) {
+                    throw new OutOfMemoryError("unable to create native thread");
+                }
+                return super.schedule(command, delay, unit);
+            }
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("timeout", TokenRefreshConfig.custom()
+            .refreshExecutor(pool).scheduler(scheduler).failureCooldown(Duration.ZERO).build(),
+            counted(current -> AccessToken.of("t" + refresherCalls.get())));
+
+        Throwable first = catchThrowable(() -> within10Seconds(pool.submit(
+            () -> tokens.executeFunction(AccessToken::value))));
+
+        assertThat(first).cause().isInstanceOf(TokenRefreshException.class)
+            .hasCauseInstanceOf(OutOfMemoryError.class);
+        assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("t1");
+    }
+
+    // Review: a fast-path check that cannot be armed, even by an Error, takes the token off the fast path; the
+    // call that accepted the token still gets its own result
+    @Test
+    void fastPathCheckThatCannotBeArmedEndsTheFastPathAndTheCallKeepsItsResult() {
+        MutableClock clock = new MutableClock(START);
+        AtomicInteger schedules = new AtomicInteger();
+        ManualScheduler scheduler = new ManualScheduler() {
+            @Override
+            public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+                if (schedules.incrementAndGet() == 2) { // the first is the refresh timeout
+                    throw new OutOfMemoryError("unable to create native thread");
+                }
+                return super.schedule(command, delay, unit);
+            }
+        };
+        AtomicInteger issued = new AtomicInteger();
+        TokenRefreshDecoratorImpl tokens = new TokenRefreshDecoratorImpl("arm", TokenRefreshConfig.custom()
+            .clock(clock).scheduler(scheduler).refreshExecutor(Runnable::run).refreshAhead(Duration.ZERO).build(),
+            current -> AccessToken.of("t" + issued.incrementAndGet(), clock.instant().plus(Duration.ofHours(1))),
+            Map.of(), true);
+
+        assertThat(catchThrowable(() -> assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t1")))
+            .isNull();
+
+        clock.advance(Duration.ofHours(2));
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
     }
 }
