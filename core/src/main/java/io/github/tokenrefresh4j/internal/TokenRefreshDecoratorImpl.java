@@ -766,7 +766,13 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
 
     private void armFastPathCheck(AccessToken token, Instant checkAt, Instant now) {
         FastPathCheck check = new FastPathCheck(token, checkAt);
-        FastPathCheck previous = fastPathCheck.getAndSet(check);
+        FastPathCheck previous;
+        do {
+            previous = fastPathCheck.get();
+            if (state.fastToken != token) {
+                return; // replaced since its CAS: the pending check, if any, is a newer token's and must stay
+            }
+        } while (!fastPathCheck.compareAndSet(previous, check)); // read while the token was fast: an older check
         if (previous != null) {
             previous.cancel();
         }

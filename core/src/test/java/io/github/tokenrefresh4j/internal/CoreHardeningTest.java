@@ -439,4 +439,34 @@ class CoreHardeningTest {
         clock.advance(Duration.ofHours(2));
         assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
     }
+
+    // Review: a call that put a token on the fast path arms its check after its CAS, with nothing held; if the token
+    // was replaced and the new one accepted and armed in between, the late arming must not cancel the new token's
+    // check, or the new token stays on the fast path past its expiry. The interleaving has no user code to pause
+    // in, so the test plays the late arming itself.
+    @Test
+    void lateArmingForAReplacedTokenLeavesTheCheckOfTheTokenNowOnTheFastPath() throws Exception {
+        MutableClock clock = new MutableClock(START);
+        ManualScheduler scheduler = new ManualScheduler();
+        AtomicInteger issued = new AtomicInteger();
+        TokenRefreshDecoratorImpl tokens = new TokenRefreshDecoratorImpl("late-arm", TokenRefreshConfig.custom()
+            .clock(clock).scheduler(scheduler).refreshExecutor(Runnable::run).refreshAhead(Duration.ZERO).build(),
+            current -> AccessToken.of("t" + issued.incrementAndGet(), clock.instant().plus(Duration.ofHours(1))),
+            Map.of(), true);
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t1");
+        AccessToken t1 = tokens.currentToken();
+        tokens.invalidate();
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
+
+        java.lang.reflect.Method arm = TokenRefreshDecoratorImpl.class.getDeclaredMethod("armFastPathCheck",
+            AccessToken.class, Instant.class, Instant.class);
+        arm.setAccessible(true);
+        arm.invoke(tokens, t1, START.plus(Duration.ofMinutes(59)), clock.instant()); // the late arming for t1
+
+        clock.advance(Duration.ofHours(2));
+        for (int i = 0; i < 100 && scheduler.pending() > 0; i++) {
+            scheduler.takeScheduled().run(); // cancelled tasks do nothing
+        }
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t3");
+    }
 }
