@@ -603,8 +603,12 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     /** Schedules the wait's timeout; returns what refused it, even an {@code Error}, or null. */
     private Throwable scheduleTimeout(Wait wait) {
         try {
-            wait.timeout = scheduler.schedule(() -> offScheduler(() -> timeOut(wait, null)), refreshTimeoutNanos,
-                TimeUnit.NANOSECONDS);
+            Future<?> timeout = scheduler.schedule(() -> offScheduler(() -> timeOut(wait, null)),
+                refreshTimeoutNanos, TimeUnit.NANOSECONDS);
+            wait.timeout = timeout;
+            if (wait.future.isDone()) {
+                timeout.cancel(false); // a waiting-again wait that the refresher call's end completed meanwhile
+            }
             return null;
         } catch (Throwable e) {
             return e;
@@ -673,7 +677,6 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         Wait wait = s.wait;
         Object outcome = null;
         try {
-            cancelTimeout(wait);
             if (cause == null && next.token == token) {
                 outcome = token;
                 metrics.successfulRefreshes.increment();
@@ -686,6 +689,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             }
         } finally {
             complete(wait, outcome, refresh, cause);
+            cancelTimeout(wait); // after completing: a timeout stored meanwhile sees the wait done, or is seen here
         }
     }
 

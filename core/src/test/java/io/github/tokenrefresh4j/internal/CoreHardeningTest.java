@@ -469,4 +469,45 @@ class CoreHardeningTest {
         }
         assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t3");
     }
+
+    // Review: a late success that ends the refresher call while a caller is still scheduling the timeout of its new
+    // wait for that call cancels that timeout too, so no task holds the decorator for a whole refreshTimeout
+    @Test
+    void lateSuccessRacingTheSchedulingOfANewWaitsTimeoutStillCancelsIt() throws Exception {
+        CountDownLatch endpointAnswers = new CountDownLatch(1);
+        CountDownLatch installed = new CountDownLatch(1);
+        AtomicInteger schedules = new AtomicInteger();
+        ManualScheduler scheduler = new ManualScheduler() {
+            @Override
+            public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+                if (schedules.incrementAndGet() == 2) { // the second wave's wait, for the same refresher call
+                    endpointAnswers.countDown();
+                    try {
+                        installed.await(10, SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.schedule(command, delay, unit);
+            }
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("late", TokenRefreshConfig.custom()
+            .scheduler(scheduler).refreshExecutor(pool).failureCooldown(Duration.ZERO).build(),
+            counted(current -> {
+                endpointAnswers.await();
+                return AccessToken.of("late");
+            }));
+        tokens.getEventPublisher().onRefreshSucceeded(event -> installed.countDown());
+
+        Future<String> first = pool.submit(() -> tokens.executeFunction(AccessToken::value));
+        await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1);
+        scheduler.takeScheduled().run(); // the first wave's timeout fires
+        assertThat(catchThrowable(() -> within10Seconds(first))).cause().isInstanceOf(TokenRefreshException.class);
+
+        assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("late");
+
+        Future<?> secondTimeout = (Future<?>) scheduler.takeScheduled();
+        await().atMost(5, SECONDS).until(secondTimeout::isCancelled);
+        assertThat(refresherCalls).hasValue(1);
+    }
 }
