@@ -17,6 +17,7 @@ import io.github.tokenrefresh4j.event.TokenRejectedEvent;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -807,11 +808,13 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     /**
      * The one pending check that ends the fast path of one token at its check instant on the wall clock. It reads
      * the clock at least every {@link #FAST_PATH_RECHECK}, because timers run on the monotonic clock, which stands
-     * still while the host is suspended.
+     * still while the host is suspended. The scheduler holds it only weakly (through its {@link Tick}): a long-lived
+     * token's check re-arms for years, and must not keep a discarded decorator and its refresher reachable.
      */
     private final class FastPathCheck implements Runnable {
         final AccessToken token;
         private final Instant checkAt;
+        private final Tick tick = new Tick(this);
         private volatile boolean cancelled;
         private volatile Future<?> pending;
 
@@ -824,7 +827,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             Duration untilCheck = Duration.between(now, checkAt);
             Duration delay = untilCheck.compareTo(FAST_PATH_RECHECK) < 0 ? untilCheck : FAST_PATH_RECHECK;
             try {
-                pending = scheduler.schedule(this, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+                pending = scheduler.schedule(tick, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
             } catch (Throwable e) {
                 slowDown(token); // without the check, calls read the clock from now on: correct, a bit slower
                 return;
@@ -852,6 +855,23 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 armFrom(now);
             } else {
                 slowDown(token);
+            }
+        }
+    }
+
+    /** What the scheduler holds of a {@link FastPathCheck}; the decorator's pending-check slot holds it strongly. */
+    private static final class Tick implements Runnable {
+        private final WeakReference<Runnable> check;
+
+        Tick(Runnable check) {
+            this.check = new WeakReference<>(check);
+        }
+
+        @Override
+        public void run() {
+            Runnable live = check.get();
+            if (live != null) {
+                live.run();
             }
         }
     }

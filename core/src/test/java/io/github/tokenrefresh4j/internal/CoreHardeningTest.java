@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.ref.Reference;
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.time.Clock;
 import java.time.Duration;
@@ -509,5 +510,33 @@ class CoreHardeningTest {
         Future<?> secondTimeout = (Future<?>) scheduler.takeScheduled();
         await().atMost(5, SECONDS).until(secondTimeout::isCancelled);
         assertThat(refresherCalls).hasValue(1);
+    }
+
+    // Review: the fast-path check re-arms every second until its token's check instant, which for a long-lived
+    // token is years away; it must not keep a discarded decorator (and its refresher) reachable all that time
+    @Test
+    void pendingFastPathCheckDoesNotKeepADiscardedDecoratorReachable() {
+        ManualScheduler scheduler = new ManualScheduler();
+        WeakReference<TokenRefreshDecorator> discarded = decoratorOnTheFastPathThenDiscarded(scheduler);
+
+        await().atMost(10, SECONDS).until(() -> {
+            System.gc();
+            return discarded.get() == null;
+        });
+        assertThat(scheduler.pending()).isEqualTo(1);
+        scheduler.takeScheduled().run();
+        assertThat(scheduler.pending()).as("re-armed for a collected decorator").isZero();
+    }
+
+    private static WeakReference<TokenRefreshDecorator> decoratorOnTheFastPathThenDiscarded(
+        ManualScheduler scheduler) {
+        MutableClock clock = new MutableClock(START);
+        TokenRefreshDecoratorImpl tokens = new TokenRefreshDecoratorImpl("discarded", TokenRefreshConfig.custom()
+            .clock(clock).scheduler(scheduler).refreshExecutor(Runnable::run).build(),
+            current -> AccessToken.of("v", START.plus(Duration.ofDays(3650))), Map.of(), true);
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("v");
+        scheduler.takeScheduled(); // the refresh timeout, cancelled
+        assertThat(scheduler.pending()).isEqualTo(1); // the fast-path check
+        return new WeakReference<>(tokens);
     }
 }
