@@ -36,6 +36,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -88,7 +89,9 @@ import java.util.logging.Logger;
  *       with waiters, count the failure and start the cooldown; without waiters (their timeout already counted it),
  *       only clear the call. Then complete the wait, if any.</li>
  *   <li><b>time out</b> (the wait's timeout task): if the wait is still the current one, release it: count the
- *       failure, start the cooldown, keep the refresher call running; then fail its future.</li>
+ *       failure, start the cooldown, keep the refresher call running (or, if its executor has not started it yet,
+ *       abandon it for good and clear it, so that a dropped task cannot hold the decorator); then fail its
+ *       future.</li>
  *   <li><b>slow down</b> (the fast-path check, at the token's check instant on the wall clock): clear
  *       {@code fastToken}, so that calls read the clock from now on.</li>
  * </ol>
@@ -96,7 +99,8 @@ import java.util.logging.Logger;
  * <h2>Invariants</h2>
  * <ul>
  *   <li>At most one refresher call per decorator is ever running, including one whose waiters a timeout
- *       released: {@code refresh} is cleared only by the refresher's own thread when the call has returned.</li>
+ *       released: {@code refresh} is cleared only by the refresher's own thread when the call has returned, or by
+ *       the timeout of a call that never started, which then never starts (the two claim it once).</li>
  *   <li>A refresher's result is installed exactly when the current token is still the one its refresh started from
  *       and nothing newer was installed, however late it arrives; otherwise it is discarded.</li>
  *   <li>A wait's future is completed only by the thread whose CAS removed it from the state, after that CAS, in a
@@ -630,6 +634,9 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     }
 
     private void runRefresher(Refresh refresh) {
+        if (!refresh.claim()) {
+            return; // its timeout abandoned it before the executor got to it: it never runs
+        }
         TokenRefreshDecoratorImpl outer = REFRESHING.get();
         REFRESHING.set(this);
         AccessToken token = null;
@@ -697,24 +704,32 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     /** The time-out transition: releases the wait's callers; the refresher call runs on. */
     private void timeOut(Wait wait, Throwable schedulingFailure) {
         Instant now = clock.instant();
+        Refresh refresh = wait.refresh;
+        Boolean unstarted = null; // claimed at most once: an unstarted call abandoned here never starts
         State next;
         for (;;) {
             State s = state;
             if (s.wait != wait) {
                 return;
             }
+            if (unstarted == null) {
+                unstarted = refresh.claim();
+            }
             int failures = s.cooldown.failures + 1;
             Throwable cause = schedulingFailure != null ? schedulingFailure
                 : new TimeoutException("the refresher did not return within " + config.getRefreshTimeout());
-            next = s.timedOut(new Cooldown(failures, plusSaturated(now, cooldownMillis(failures)), cause, false));
+            Cooldown cooldown = new Cooldown(failures, plusSaturated(now, cooldownMillis(failures)), cause, false);
+            next = unstarted ? s.refresherFailed(cooldown) : s.timedOut(cooldown);
             if (transition(s, next)) {
                 break;
             }
         }
-        Refresh refresh = wait.refresh;
         Object outcome = null;
         try {
             String what = schedulingFailure != null ? "could not be bounded by its timeout"
+                : unstarted ? "timed out after " + config.getRefreshTimeout() + " before its executor started the "
+                + "refresher call; that call is abandoned and never runs, the next refresh starts a new one; check "
+                + "that the refresh executor runs every task it accepts"
                 : "timed out after " + config.getRefreshTimeout() + "; the refresher call has been running for "
                 + refresh.elapsed().toMillis() + "ms and is still running: it is not interrupted, no other is "
                 + "started while it runs, and its token is installed if it returns one; give the refresher its own "
@@ -1002,10 +1017,16 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         final AccessToken from;
         final RefreshReason reason;
         final long startNanos = System.nanoTime();
+        /** Taken once: by the executor's thread that runs the call, or by a timeout that abandons it unstarted. */
+        private final AtomicBoolean claimed = new AtomicBoolean();
 
         Refresh(AccessToken from, RefreshReason reason) {
             this.from = from;
             this.reason = reason;
+        }
+
+        boolean claim() {
+            return claimed.compareAndSet(false, true);
         }
 
         Duration elapsed() {

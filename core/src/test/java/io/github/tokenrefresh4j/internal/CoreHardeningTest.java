@@ -141,7 +141,7 @@ class CoreHardeningTest {
 
         for (int wave = 0; wave < 5; wave++) {
             Future<String> call = pool.submit(() -> tokens.executeFunction(AccessToken::value));
-            await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1);
+            await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1 && refresherRunning.get() == 1);
             scheduler.takeScheduled().run(); // this wave's refresh timeout fires
 
             Throwable timedOut = catchThrowable(() -> within10Seconds(call));
@@ -538,5 +538,31 @@ class CoreHardeningTest {
         scheduler.takeScheduled(); // the refresh timeout, cancelled
         assertThat(scheduler.pending()).isEqualTo(1); // the fast-path check
         return new WeakReference<>(tokens);
+    }
+
+    // Review: a refresh executor that drops a task it accepted (DiscardPolicy, DiscardOldestPolicy, shutdownNow)
+    // must not leave a refresher call marked running forever, which under "never a second refresher call" would
+    // make every later call wait for it and time out, for good
+    @Test
+    void refresherCallItsExecutorNeverStartedIsAbandonedByTheTimeoutAndTheNextCallRefreshes() throws Exception {
+        ManualScheduler scheduler = new ManualScheduler();
+        AtomicInteger handOffs = new AtomicInteger();
+        Executor dropsTheFirstTask = task -> {
+            if (handOffs.incrementAndGet() > 1) {
+                task.run();
+            }
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("dropped", TokenRefreshConfig.custom()
+            .refreshExecutor(dropsTheFirstTask).scheduler(scheduler).failureCooldown(Duration.ZERO).build(),
+            counted(current -> AccessToken.of("t" + refresherCalls.get())));
+
+        Future<String> first = pool.submit(() -> tokens.executeFunction(AccessToken::value));
+        await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1);
+        scheduler.takeScheduled().run(); // its timeout
+        assertThat(catchThrowable(() -> within10Seconds(first))).cause().isInstanceOf(TokenRefreshException.class)
+            .hasMessageContaining("before its executor started the refresher call");
+
+        assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("t1");
+        assertThat(refresherCalls).hasValue(1);
     }
 }
