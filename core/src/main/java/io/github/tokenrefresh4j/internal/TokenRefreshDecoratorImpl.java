@@ -17,6 +17,7 @@ import io.github.tokenrefresh4j.event.TokenRejectedEvent;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -36,6 +37,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -88,7 +90,9 @@ import java.util.logging.Logger;
  *       with waiters, count the failure and start the cooldown; without waiters (their timeout already counted it),
  *       only clear the call. Then complete the wait, if any.</li>
  *   <li><b>time out</b> (the wait's timeout task): if the wait is still the current one, release it: count the
- *       failure, start the cooldown, keep the refresher call running; then fail its future.</li>
+ *       failure, start the cooldown, keep the refresher call running (or, if its executor has not started it yet,
+ *       abandon it for good and clear it, so that a dropped task cannot hold the decorator); then fail its
+ *       future.</li>
  *   <li><b>slow down</b> (the fast-path check, at the token's check instant on the wall clock): clear
  *       {@code fastToken}, so that calls read the clock from now on.</li>
  * </ol>
@@ -96,7 +100,8 @@ import java.util.logging.Logger;
  * <h2>Invariants</h2>
  * <ul>
  *   <li>At most one refresher call per decorator is ever running, including one whose waiters a timeout
- *       released: {@code refresh} is cleared only by the refresher's own thread when the call has returned.</li>
+ *       released: {@code refresh} is cleared only by the refresher's own thread when the call has returned, or by
+ *       the timeout of a call that never started, which then never starts (the two claim it once).</li>
  *   <li>A refresher's result is installed exactly when the current token is still the one its refresh started from
  *       and nothing newer was installed, however late it arrives; otherwise it is discarded.</li>
  *   <li>A wait's future is completed only by the thread whose CAS removed it from the state, after that CAS, in a
@@ -510,7 +515,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             if (s.refresh != null) {
                 Wait again = new Wait(s.refresh);
                 if (transition(s, s.waitingAgain(again))) {
-                    RuntimeException unscheduled = scheduleTimeout(again);
+                    Throwable unscheduled = scheduleTimeout(again);
                     if (unscheduled != null) {
                         timeOut(again, unscheduled);
                     }
@@ -535,14 +540,14 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         if (!transition(s, s.refreshing(wait))) {
             return null;
         }
-        RuntimeException unscheduled = scheduleTimeout(wait);
+        Throwable unscheduled = scheduleTimeout(wait);
         if (unscheduled != null) {
             finish(wait.refresh, null, unscheduled); // never started: without a timeout no waiter may be left
             return wait;
         }
         try {
             executor.execute(() -> runRefresher(wait.refresh));
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // even an Error (a pool that cannot start a thread): the call never runs
             finish(wait.refresh, null, e);
         }
         return wait;
@@ -601,13 +606,17 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     // ---------------------------------------------------------------------------------------------------------
     // Transitions taken by the refresh: finish, time out
 
-    /** Schedules the wait's timeout; returns what refused it, or null. */
-    private RuntimeException scheduleTimeout(Wait wait) {
+    /** Schedules the wait's timeout; returns what refused it, even an {@code Error}, or null. */
+    private Throwable scheduleTimeout(Wait wait) {
         try {
-            wait.timeout = scheduler.schedule(() -> offScheduler(() -> timeOut(wait, null)), refreshTimeoutNanos,
-                TimeUnit.NANOSECONDS);
+            Future<?> timeout = scheduler.schedule(() -> offScheduler(() -> timeOut(wait, null)),
+                refreshTimeoutNanos, TimeUnit.NANOSECONDS);
+            wait.timeout = timeout;
+            if (wait.future.isDone()) {
+                timeout.cancel(false); // a waiting-again wait that the refresher call's end completed meanwhile
+            }
             return null;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             return e;
         }
     }
@@ -620,12 +629,15 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     private static void offScheduler(Runnable task) {
         try {
             RefreshExecutors.defaultExecutor().execute(task);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // even an Error (no thread could be started): the waiters must be released
             task.run();
         }
     }
 
     private void runRefresher(Refresh refresh) {
+        if (!refresh.claim()) {
+            return; // its timeout abandoned it before the executor got to it: it never runs
+        }
         TokenRefreshDecoratorImpl outer = REFRESHING.get();
         REFRESHING.set(this);
         AccessToken token = null;
@@ -674,7 +686,6 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         Wait wait = s.wait;
         Object outcome = null;
         try {
-            cancelTimeout(wait);
             if (cause == null && next.token == token) {
                 outcome = token;
                 metrics.successfulRefreshes.increment();
@@ -687,30 +698,39 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             }
         } finally {
             complete(wait, outcome, refresh, cause);
+            cancelTimeout(wait); // after completing: a timeout stored meanwhile sees the wait done, or is seen here
         }
     }
 
     /** The time-out transition: releases the wait's callers; the refresher call runs on. */
     private void timeOut(Wait wait, Throwable schedulingFailure) {
         Instant now = clock.instant();
+        Refresh refresh = wait.refresh;
+        Boolean unstarted = null; // claimed at most once: an unstarted call abandoned here never starts
         State next;
         for (;;) {
             State s = state;
             if (s.wait != wait) {
                 return;
             }
+            if (unstarted == null) {
+                unstarted = refresh.claim();
+            }
             int failures = s.cooldown.failures + 1;
             Throwable cause = schedulingFailure != null ? schedulingFailure
                 : new TimeoutException("the refresher did not return within " + config.getRefreshTimeout());
-            next = s.timedOut(new Cooldown(failures, plusSaturated(now, cooldownMillis(failures)), cause, false));
+            Cooldown cooldown = new Cooldown(failures, plusSaturated(now, cooldownMillis(failures)), cause, false);
+            next = unstarted ? s.refresherFailed(cooldown) : s.timedOut(cooldown);
             if (transition(s, next)) {
                 break;
             }
         }
-        Refresh refresh = wait.refresh;
         Object outcome = null;
         try {
             String what = schedulingFailure != null ? "could not be bounded by its timeout"
+                : unstarted ? "timed out after " + config.getRefreshTimeout() + " before its executor started the "
+                + "refresher call; that call is abandoned and never runs, the next refresh starts a new one; check "
+                + "that the refresh executor runs every task it accepts"
                 : "timed out after " + config.getRefreshTimeout() + "; the refresher call has been running for "
                 + refresh.elapsed().toMillis() + "ms and is still running: it is not interrupted, no other is "
                 + "started while it runs, and its token is installed if it returns one; give the refresher its own "
@@ -767,7 +787,13 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
 
     private void armFastPathCheck(AccessToken token, Instant checkAt, Instant now) {
         FastPathCheck check = new FastPathCheck(token, checkAt);
-        FastPathCheck previous = fastPathCheck.getAndSet(check);
+        FastPathCheck previous;
+        do {
+            previous = fastPathCheck.get();
+            if (state.fastToken != token) {
+                return; // replaced since its CAS: the pending check, if any, is a newer token's and must stay
+            }
+        } while (!fastPathCheck.compareAndSet(previous, check)); // read while the token was fast: an older check
         if (previous != null) {
             previous.cancel();
         }
@@ -798,11 +824,13 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     /**
      * The one pending check that ends the fast path of one token at its check instant on the wall clock. It reads
      * the clock at least every {@link #FAST_PATH_RECHECK}, because timers run on the monotonic clock, which stands
-     * still while the host is suspended.
+     * still while the host is suspended. The scheduler holds it only weakly (through its {@link Tick}): a long-lived
+     * token's check re-arms for years, and must not keep a discarded decorator and its refresher reachable.
      */
     private final class FastPathCheck implements Runnable {
         final AccessToken token;
         private final Instant checkAt;
+        private final Tick tick = new Tick(this);
         private volatile boolean cancelled;
         private volatile Future<?> pending;
 
@@ -815,8 +843,8 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             Duration untilCheck = Duration.between(now, checkAt);
             Duration delay = untilCheck.compareTo(FAST_PATH_RECHECK) < 0 ? untilCheck : FAST_PATH_RECHECK;
             try {
-                pending = scheduler.schedule(this, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
-            } catch (RuntimeException e) {
+                pending = scheduler.schedule(tick, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+            } catch (Throwable e) {
                 slowDown(token); // without the check, calls read the clock from now on: correct, a bit slower
                 return;
             }
@@ -843,6 +871,23 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 armFrom(now);
             } else {
                 slowDown(token);
+            }
+        }
+    }
+
+    /** What the scheduler holds of a {@link FastPathCheck}; the decorator's pending-check slot holds it strongly. */
+    private static final class Tick implements Runnable {
+        private final WeakReference<Runnable> check;
+
+        Tick(Runnable check) {
+            this.check = new WeakReference<>(check);
+        }
+
+        @Override
+        public void run() {
+            Runnable live = check.get();
+            if (live != null) {
+                live.run();
             }
         }
     }
@@ -973,10 +1018,16 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         final AccessToken from;
         final RefreshReason reason;
         final long startNanos = System.nanoTime();
+        /** Taken once: by the executor's thread that runs the call, or by a timeout that abandons it unstarted. */
+        private final AtomicBoolean claimed = new AtomicBoolean();
 
         Refresh(AccessToken from, RefreshReason reason) {
             this.from = from;
             this.reason = reason;
+        }
+
+        boolean claim() {
+            return claimed.compareAndSet(false, true);
         }
 
         Duration elapsed() {

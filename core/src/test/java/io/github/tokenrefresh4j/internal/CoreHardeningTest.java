@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.ref.Reference;
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -139,7 +141,7 @@ class CoreHardeningTest {
 
         for (int wave = 0; wave < 5; wave++) {
             Future<String> call = pool.submit(() -> tokens.executeFunction(AccessToken::value));
-            await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1);
+            await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1 && refresherRunning.get() == 1);
             scheduler.takeScheduled().run(); // this wave's refresh timeout fires
 
             Throwable timedOut = catchThrowable(() -> within10Seconds(call));
@@ -363,5 +365,204 @@ class CoreHardeningTest {
         assertThat(first).cause().isInstanceOf(TokenRefreshException.class).hasMessageContaining("failed");
         assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
         assertThat(refresherCalls).hasValue(2);
+    }
+
+    // Review: an executor whose hand-off throws an Error (a pool that cannot start a thread) leaves no refresher
+    // call marked running, which would make every later call wait for a call that never runs
+    @Test
+    void executorThrowingAnErrorOnHandOffFailsTheCallAndTheNextCallRefreshes() throws Exception {
+        AtomicInteger handOffs = new AtomicInteger();
+        Executor executor = task -> {
+            if (handOffs.incrementAndGet() == 1) {
+                throw new OutOfMemoryError("unable to create native thread");
+            }
+            task.run();
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("handoff", TokenRefreshConfig.custom()
+            .refreshExecutor(executor).scheduler(new ManualScheduler()).failureCooldown(Duration.ZERO).build(),
+            counted(current -> AccessToken.of("t" + refresherCalls.get())));
+
+        Throwable first = catchThrowable(() -> tokens.executeFunction(AccessToken::value));
+
+        assertThat(first).isInstanceOf(TokenRefreshException.class).hasCauseInstanceOf(OutOfMemoryError.class);
+        assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("t1");
+    }
+
+    // Review: a scheduler that throws an Error for the refresh timeout leaves no unbounded wait behind
+    @Test
+    void schedulerThrowingAnErrorForTheTimeoutFailsTheCallAndTheNextCallRefreshes() throws Exception {
+        AtomicInteger schedules = new AtomicInteger();
+        ManualScheduler scheduler = new ManualScheduler() {
+            @Override
+            public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+                if (schedules.incrementAndGet() == 1) {
+                    throw new OutOfMemoryError("unable to create native thread");
+                }
+                return super.schedule(command, delay, unit);
+            }
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("timeout", TokenRefreshConfig.custom()
+            .refreshExecutor(pool).scheduler(scheduler).failureCooldown(Duration.ZERO).build(),
+            counted(current -> AccessToken.of("t" + refresherCalls.get())));
+
+        Throwable first = catchThrowable(() -> within10Seconds(pool.submit(
+            () -> tokens.executeFunction(AccessToken::value))));
+
+        assertThat(first).cause().isInstanceOf(TokenRefreshException.class)
+            .hasCauseInstanceOf(OutOfMemoryError.class);
+        assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("t1");
+    }
+
+    // Review: a fast-path check that cannot be armed, even by an Error, takes the token off the fast path; the
+    // call that accepted the token still gets its own result
+    @Test
+    void fastPathCheckThatCannotBeArmedEndsTheFastPathAndTheCallKeepsItsResult() {
+        MutableClock clock = new MutableClock(START);
+        AtomicInteger schedules = new AtomicInteger();
+        ManualScheduler scheduler = new ManualScheduler() {
+            @Override
+            public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+                if (schedules.incrementAndGet() == 2) { // the first is the refresh timeout
+                    throw new OutOfMemoryError("unable to create native thread");
+                }
+                return super.schedule(command, delay, unit);
+            }
+        };
+        AtomicInteger issued = new AtomicInteger();
+        TokenRefreshDecoratorImpl tokens = new TokenRefreshDecoratorImpl("arm", TokenRefreshConfig.custom()
+            .clock(clock).scheduler(scheduler).refreshExecutor(Runnable::run).refreshAhead(Duration.ZERO).build(),
+            current -> AccessToken.of("t" + issued.incrementAndGet(), clock.instant().plus(Duration.ofHours(1))),
+            Map.of(), true);
+
+        assertThat(catchThrowable(() -> assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t1")))
+            .isNull();
+
+        clock.advance(Duration.ofHours(2));
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
+    }
+
+    // Review: a call that put a token on the fast path arms its check after its CAS, with nothing held; if the token
+    // was replaced and the new one accepted and armed in between, the late arming must not cancel the new token's
+    // check, or the new token stays on the fast path past its expiry. The interleaving has no user code to pause
+    // in, so the test plays the late arming itself.
+    @Test
+    void lateArmingForAReplacedTokenLeavesTheCheckOfTheTokenNowOnTheFastPath() throws Exception {
+        MutableClock clock = new MutableClock(START);
+        ManualScheduler scheduler = new ManualScheduler();
+        AtomicInteger issued = new AtomicInteger();
+        TokenRefreshDecoratorImpl tokens = new TokenRefreshDecoratorImpl("late-arm", TokenRefreshConfig.custom()
+            .clock(clock).scheduler(scheduler).refreshExecutor(Runnable::run).refreshAhead(Duration.ZERO).build(),
+            current -> AccessToken.of("t" + issued.incrementAndGet(), clock.instant().plus(Duration.ofHours(1))),
+            Map.of(), true);
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t1");
+        AccessToken t1 = tokens.currentToken();
+        tokens.invalidate();
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
+
+        java.lang.reflect.Method arm = TokenRefreshDecoratorImpl.class.getDeclaredMethod("armFastPathCheck",
+            AccessToken.class, Instant.class, Instant.class);
+        arm.setAccessible(true);
+        arm.invoke(tokens, t1, START.plus(Duration.ofMinutes(59)), clock.instant()); // the late arming for t1
+
+        clock.advance(Duration.ofHours(2));
+        for (int i = 0; i < 100 && scheduler.pending() > 0; i++) {
+            scheduler.takeScheduled().run(); // cancelled tasks do nothing
+        }
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t3");
+    }
+
+    // Review: a late success that ends the refresher call while a caller is still scheduling the timeout of its new
+    // wait for that call cancels that timeout too, so no task holds the decorator for a whole refreshTimeout
+    @Test
+    void lateSuccessRacingTheSchedulingOfANewWaitsTimeoutStillCancelsIt() throws Exception {
+        CountDownLatch endpointAnswers = new CountDownLatch(1);
+        CountDownLatch installed = new CountDownLatch(1);
+        AtomicInteger schedules = new AtomicInteger();
+        ManualScheduler scheduler = new ManualScheduler() {
+            @Override
+            public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+                if (schedules.incrementAndGet() == 2) { // the second wave's wait, for the same refresher call
+                    endpointAnswers.countDown();
+                    try {
+                        installed.await(10, SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.schedule(command, delay, unit);
+            }
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("late", TokenRefreshConfig.custom()
+            .scheduler(scheduler).refreshExecutor(pool).failureCooldown(Duration.ZERO).build(),
+            counted(current -> {
+                endpointAnswers.await();
+                return AccessToken.of("late");
+            }));
+        tokens.getEventPublisher().onRefreshSucceeded(event -> installed.countDown());
+
+        Future<String> first = pool.submit(() -> tokens.executeFunction(AccessToken::value));
+        await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1);
+        scheduler.takeScheduled().run(); // the first wave's timeout fires
+        assertThat(catchThrowable(() -> within10Seconds(first))).cause().isInstanceOf(TokenRefreshException.class);
+
+        assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("late");
+
+        Future<?> secondTimeout = (Future<?>) scheduler.takeScheduled();
+        await().atMost(5, SECONDS).until(secondTimeout::isCancelled);
+        assertThat(refresherCalls).hasValue(1);
+    }
+
+    // Review: the fast-path check re-arms every second until its token's check instant, which for a long-lived
+    // token is years away; it must not keep a discarded decorator (and its refresher) reachable all that time
+    @Test
+    void pendingFastPathCheckDoesNotKeepADiscardedDecoratorReachable() {
+        ManualScheduler scheduler = new ManualScheduler();
+        WeakReference<TokenRefreshDecorator> discarded = decoratorOnTheFastPathThenDiscarded(scheduler);
+
+        await().atMost(10, SECONDS).until(() -> {
+            System.gc();
+            return discarded.get() == null;
+        });
+        assertThat(scheduler.pending()).isEqualTo(1);
+        scheduler.takeScheduled().run();
+        assertThat(scheduler.pending()).as("re-armed for a collected decorator").isZero();
+    }
+
+    private static WeakReference<TokenRefreshDecorator> decoratorOnTheFastPathThenDiscarded(
+        ManualScheduler scheduler) {
+        MutableClock clock = new MutableClock(START);
+        TokenRefreshDecoratorImpl tokens = new TokenRefreshDecoratorImpl("discarded", TokenRefreshConfig.custom()
+            .clock(clock).scheduler(scheduler).refreshExecutor(Runnable::run).build(),
+            current -> AccessToken.of("v", START.plus(Duration.ofDays(3650))), Map.of(), true);
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("v");
+        scheduler.takeScheduled(); // the refresh timeout, cancelled
+        assertThat(scheduler.pending()).isEqualTo(1); // the fast-path check
+        return new WeakReference<>(tokens);
+    }
+
+    // Review: a refresh executor that drops a task it accepted (DiscardPolicy, DiscardOldestPolicy, shutdownNow)
+    // must not leave a refresher call marked running forever, which under "never a second refresher call" would
+    // make every later call wait for it and time out, for good
+    @Test
+    void refresherCallItsExecutorNeverStartedIsAbandonedByTheTimeoutAndTheNextCallRefreshes() throws Exception {
+        ManualScheduler scheduler = new ManualScheduler();
+        AtomicInteger handOffs = new AtomicInteger();
+        Executor dropsTheFirstTask = task -> {
+            if (handOffs.incrementAndGet() > 1) {
+                task.run();
+            }
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("dropped", TokenRefreshConfig.custom()
+            .refreshExecutor(dropsTheFirstTask).scheduler(scheduler).failureCooldown(Duration.ZERO).build(),
+            counted(current -> AccessToken.of("t" + refresherCalls.get())));
+
+        Future<String> first = pool.submit(() -> tokens.executeFunction(AccessToken::value));
+        await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1);
+        scheduler.takeScheduled().run(); // its timeout
+        assertThat(catchThrowable(() -> within10Seconds(first))).cause().isInstanceOf(TokenRefreshException.class)
+            .hasMessageContaining("before its executor started the refresher call");
+
+        assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("t1");
+        assertThat(refresherCalls).hasValue(1);
     }
 }
