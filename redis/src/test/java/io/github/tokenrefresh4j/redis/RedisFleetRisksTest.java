@@ -7,6 +7,9 @@ import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +22,8 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -208,6 +214,84 @@ class RedisFleetRisksTest {
         releaseHung.countDown();
         assertThat(late.get(10, TimeUnit.SECONDS)).as("the late holder is fenced off and returns the stored token")
             .usingComparator(SAME_GRANT).isEqualTo(takeover);
+    }
+
+    /**
+     * The SET of the lock reaches Redis after the call gave up on its reply (deadline, or interrupt): the lock is
+     * then the departed caller's, and without a release the whole fleet waits out lockTimeout. Redis is paused for
+     * writes right after the read, so the SET is queued there until the call has given up.
+     */
+    @Test
+    void lockTakenAfterTheCallGaveUpOnTheReplyIsReleasedNotLeftForLockTimeout() throws Exception {
+        AtomicBoolean pauseWritesNow = new AtomicBoolean();
+        Clock pausing = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Instant instant() {
+                if (pauseWritesNow.compareAndSet(true, false)) {
+                    client("PAUSE", "60000", "WRITE");
+                }
+                return Instant.now();
+            }
+        };
+        closeables.add(() -> client("UNPAUSE"));
+        AccessToken first = token("first", Clock.systemUTC(), Duration.ofMinutes(1));
+        AtomicInteger calls = new AtomicInteger();
+        RedisTokenRefresher refresher = track(builder(current -> calls.incrementAndGet() == 1 ? first : null)
+            .clock(pausing).lockTimeout(Duration.ofSeconds(60)).build());
+        assertThat(refresher.refresh(null)).isEqualTo(first);
+
+        pauseWritesNow.set(true);
+        assertThatThrownBy(() -> refresher.refresh(first)).isInstanceOf(RedisTokenRefreshException.class);
+        assertThat(pauseWritesNow).as("writes were paused after the read").isFalse();
+        client("UNPAUSE");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> raw().exists(hashKey() + ":lock") == 0);
+        assertThat(calls).hasValue(1);
+    }
+
+    private static void client(String... args) {
+        CommandArgs<String, String> commandArgs = new CommandArgs<>(StringCodec.UTF8);
+        for (String arg : args) {
+            commandArgs.add(arg);
+        }
+        raw().dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8), commandArgs);
+    }
+
+    // --- extreme values ------------------------------------------------------------------------------------------
+
+    @Test
+    void durationsBeyondAHundredYearsAreRefusedAtBuildNamingTheParameter() {
+        Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+        assertThatThrownBy(() -> builder(current -> null).lockTimeout(huge))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lockTimeout");
+        assertThatThrownBy(() -> builder(current -> null).maxLockHold(huge))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxLockHold");
+        assertThatThrownBy(() -> builder(current -> null).minTimeToLive(huge))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minTimeToLive");
+        assertThatThrownBy(() -> builder(current -> null).failureCooldown(huge))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("failureCooldown");
+        // fits in milliseconds, not in the nanoseconds of the call's deadline
+        assertThatThrownBy(() -> builder(current -> null).waitTimeout(Duration.ofDays(365L * 1000)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("waitTimeout");
+    }
+
+    @Test
+    void waitTimeoutLongerThanTheSocketsConnectTimeoutCanHoldStillConnects() throws Exception {
+        // Netty's connect timeout is an int of milliseconds: about 24.8 days
+        AccessToken fresh = token("fresh", Clock.systemUTC(), Duration.ofMinutes(1));
+        RedisTokenRefresher refresher = track(builder(current -> fresh).waitTimeout(Duration.ofDays(30)).build());
+
+        assertThat(refresher.refresh(null)).isEqualTo(fresh);
     }
 
     // --- clocks --------------------------------------------------------------------------------------------------
