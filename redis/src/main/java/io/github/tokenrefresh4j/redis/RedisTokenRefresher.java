@@ -241,13 +241,14 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
      */
     @Override
     public AccessToken refresh(AccessToken current) throws Exception {
-        if (closed) {
-            throw new IllegalStateException(this + " is closed");
-        }
         Deadline deadline = Deadline.in(waitTimeout.toNanos());
         RedisUnavailableException lastFailure = null;
         for (;;) {
             long seen = signal.count();
+            // close() wakes the waiters: a closed refresher answers at once, not after waitTimeout blaming Redis
+            if (closed) {
+                throw new IllegalStateException(this + " is closed");
+            }
             long pauseNanos;
             try {
                 storeUnshared(deadline);
@@ -296,10 +297,14 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         }
     }
 
-    /** Closes the Redis connections this refresher opened, and its client if it built one. Idempotent. */
+    /**
+     * Closes the Redis connections this refresher opened, and its client if it built one; calls waiting for another
+     * instance end at once with an {@link IllegalStateException}. Idempotent.
+     */
     @Override
     public void close() {
         closed = true;
+        signal.signalAll();
         redis.close();
     }
 
