@@ -361,8 +361,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
 
     /**
      * Stores a token the delegate just returned, retrying through disconnects and interrupts until the deadline,
-     * while the watchdog keeps the lock. If Redis never confirms, the token is kept here, returned, and stored on
-     * this instance's next call.
+     * while the watchdog keeps the lock. If Redis never confirms, or refuses, the token is kept here, returned, and
+     * stored on this instance's next call.
      */
     private AccessToken share(Shared fresh, Deadline deadline) {
         boolean interrupted = Thread.interrupted();
@@ -380,14 +380,12 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                     return newer != null && usable(newer) ? newer.token() : fresh.token();
                 } catch (RedisUnavailableException e) {
                     if (deadline.passed()) {
-                        unshared.set(fresh);
-                        LOG.log(System.Logger.Level.WARNING, "refreshed key ''{0}'' but Redis at {1} did not store "
-                            + "the new token within waitTimeout={2} ({3}); this instance keeps it and stores it on "
-                            + "its next call, other instances may present the replaced refresh token meanwhile",
-                            keys.name(), redis.endpoint(), waitTimeout, e.getMessage());
-                        return fresh.token();
+                        return keep(fresh, "within waitTimeout=" + waitTimeout, e);
                     }
                     interrupted |= pause(Math.min(RETRY_PAUSE_NANOS, deadline.remainingNanos()));
+                } catch (RedisTokenRefreshException e) {
+                    // refused (a full Redis says OOM): the refresh token is used up all the same, so never drop it
+                    return keep(fresh, "as Redis refused it", e);
                 }
             }
         } finally {
@@ -395,6 +393,14 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    private AccessToken keep(Shared fresh, String why, RuntimeException failure) {
+        unshared.set(fresh);
+        LOG.log(System.Logger.Level.WARNING, "refreshed key ''{0}'' but Redis at {1} did not store the new token {2} "
+            + "({3}); this instance keeps it and stores it on its next call, other instances may present the "
+            + "replaced refresh token meanwhile", keys.name(), redis.endpoint(), why, failure.getMessage());
+        return fresh.token();
     }
 
     /** @return whether the pause was interrupted (the flag is then cleared; the caller restores it) */

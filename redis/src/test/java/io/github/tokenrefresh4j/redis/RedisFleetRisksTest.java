@@ -395,6 +395,28 @@ class RedisFleetRisksTest {
         assertThat(calls).hasValue(1);
     }
 
+    @Test
+    void tokenWhoseStoreRedisRefusesIsKeptNotLost() throws Exception {
+        // a full Redis (maxmemory, noeviction) refuses writes with OOM: the refresh token is used up all the same
+        closeables.add(() -> raw().configSet("maxmemory", "0"));
+        AtomicInteger calls = new AtomicInteger();
+        AccessToken fresh = token("fresh", Clock.systemUTC(), Duration.ofMinutes(1));
+        RedisTokenRefresher refresher = track(builder(current -> {
+            calls.incrementAndGet();
+            raw().configSet("maxmemory-policy", "noeviction");
+            raw().configSet("maxmemory", "1");
+            return fresh;
+        }).build());
+
+        assertThat(refresher.refresh(null)).as("kept and handed out").isEqualTo(fresh);
+        raw().configSet("maxmemory", "0");
+        assertThat(raw().hget(hashKey(), "generation")).isNull();
+
+        assertThat(refresher.refresh(null)).usingComparator(SAME_GRANT).isEqualTo(fresh);
+        assertThat(raw().hget(hashKey(), "generation")).isEqualTo("1");
+        assertThat(calls).hasValue(1);
+    }
+
     // --- interrupts ----------------------------------------------------------------------------------------------
 
     @Test
