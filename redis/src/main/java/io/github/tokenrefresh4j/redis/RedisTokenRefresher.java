@@ -382,10 +382,17 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                     if (deadline.passed()) {
                         return keep(fresh, "within waitTimeout=" + waitTimeout, e);
                     }
+                    if (closed) {
+                        return keep(fresh, "as the refresher was closed while the delegate ran", e);
+                    }
                     interrupted |= pause(Math.min(RETRY_PAUSE_NANOS, deadline.remainingNanos()));
                 } catch (RedisTokenRefreshException e) {
                     // refused (a full Redis says OOM): the refresh token is used up all the same, so never drop it
                     return keep(fresh, "as Redis refused it", e);
+                } catch (RuntimeException e) {
+                    // closed while the delegate ran, the client's threads are gone: still never drop the token
+                    return keep(fresh, closed ? "as the refresher was closed while the delegate ran"
+                        : "as storing it failed", e);
                 }
             }
         } finally {

@@ -278,6 +278,27 @@ class RedisFleetRisksTest {
             .hasMessageContaining("is closed");
     }
 
+    @Test
+    void holderClosedDuringItsDelegateHandsOutTheTokenAtOnce() throws Exception {
+        CountDownLatch inDelegate = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        closeables.add(finish::countDown);
+        AccessToken fresh = token("fresh", Clock.systemUTC(), Duration.ofMinutes(1));
+        RedisTokenRefresher refresher = track(builder(current -> {
+            inDelegate.countDown();
+            finish.await(30, TimeUnit.SECONDS);
+            return fresh;
+        }).waitTimeout(Duration.ofSeconds(60)).build());
+
+        Future<AccessToken> held = threads.submit(() -> refresher.refresh(null));
+        assertThat(inDelegate.await(10, TimeUnit.SECONDS)).isTrue();
+        refresher.close();
+        finish.countDown();
+
+        // not after retrying the store on closed connections until waitTimeout
+        assertThat(held.get(20, TimeUnit.SECONDS)).isEqualTo(fresh);
+    }
+
     private static void client(String... args) {
         CommandArgs<String, String> commandArgs = new CommandArgs<>(StringCodec.UTF8);
         for (String arg : args) {
