@@ -97,6 +97,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
     private static final System.Logger LOG = System.getLogger(RedisTokenRefresher.class.getName());
     /** The pause before asking Redis again after it failed, so that an outage is not a busy loop. */
     private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** The longest duration any option takes: about 100 years. */
+    private static final Duration MAX_DURATION = Duration.ofDays(36_500);
     /** A failure reason is a diagnosis, not a log: long messages are cut. */
     private static final int MAX_REASON_LENGTH = 300;
 
@@ -239,13 +241,14 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
      */
     @Override
     public AccessToken refresh(AccessToken current) throws Exception {
-        if (closed) {
-            throw new IllegalStateException(this + " is closed");
-        }
         Deadline deadline = Deadline.in(waitTimeout.toNanos());
         RedisUnavailableException lastFailure = null;
         for (;;) {
             long seen = signal.count();
+            // close() wakes the waiters: a closed refresher answers at once, not after waitTimeout blaming Redis
+            if (closed) {
+                throw new IllegalStateException(this + " is closed");
+            }
             long pauseNanos;
             try {
                 storeUnshared(deadline);
@@ -294,10 +297,14 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         }
     }
 
-    /** Closes the Redis connections this refresher opened, and its client if it built one. Idempotent. */
+    /**
+     * Closes the Redis connections this refresher opened, and its client if it built one; calls waiting for another
+     * instance end at once with an {@link IllegalStateException}. Idempotent.
+     */
     @Override
     public void close() {
         closed = true;
+        signal.signalAll();
         redis.close();
     }
 
@@ -354,8 +361,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
 
     /**
      * Stores a token the delegate just returned, retrying through disconnects and interrupts until the deadline,
-     * while the watchdog keeps the lock. If Redis never confirms, the token is kept here, returned, and stored on
-     * this instance's next call.
+     * while the watchdog keeps the lock. If Redis never confirms, or refuses, the token is kept here, returned, and
+     * stored on this instance's next call.
      */
     private AccessToken share(Shared fresh, Deadline deadline) {
         boolean interrupted = Thread.interrupted();
@@ -373,14 +380,19 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                     return newer != null && usable(newer) ? newer.token() : fresh.token();
                 } catch (RedisUnavailableException e) {
                     if (deadline.passed()) {
-                        unshared.set(fresh);
-                        LOG.log(System.Logger.Level.WARNING, "refreshed key ''{0}'' but Redis at {1} did not store "
-                            + "the new token within waitTimeout={2} ({3}); this instance keeps it and stores it on "
-                            + "its next call, other instances may present the replaced refresh token meanwhile",
-                            keys.name(), redis.endpoint(), waitTimeout, e.getMessage());
-                        return fresh.token();
+                        return keep(fresh, "within waitTimeout=" + waitTimeout, e);
+                    }
+                    if (closed) {
+                        return keep(fresh, "as the refresher was closed while the delegate ran", e);
                     }
                     interrupted |= pause(Math.min(RETRY_PAUSE_NANOS, deadline.remainingNanos()));
+                } catch (RedisTokenRefreshException e) {
+                    // refused (a full Redis says OOM): the refresh token is used up all the same, so never drop it
+                    return keep(fresh, "as Redis refused it", e);
+                } catch (RuntimeException e) {
+                    // closed while the delegate ran, the client's threads are gone: still never drop the token
+                    return keep(fresh, closed ? "as the refresher was closed while the delegate ran"
+                        : "as storing it failed", e);
                 }
             }
         } finally {
@@ -388,6 +400,14 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    private AccessToken keep(Shared fresh, String why, RuntimeException failure) {
+        unshared.set(fresh);
+        LOG.log(System.Logger.Level.WARNING, "refreshed key ''{0}'' but Redis at {1} did not store the new token {2} "
+            + "({3}); this instance keeps it and stores it on its next call, other instances may present the "
+            + "replaced refresh token meanwhile", keys.name(), redis.endpoint(), why, failure.getMessage());
+        return fresh.token();
     }
 
     /** @return whether the pause was interrupted (the flag is then cleared; the caller restores it) */
@@ -533,7 +553,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         /**
          * How long the refresh lock lives without renewal: a holder that dies is taken over within this. While the
          * holder's delegate runs, a watchdog renews the lock, up to {@link #maxLockHold(Duration)}.
-         * Default {@link #DEFAULT_LOCK_TIMEOUT}; at least 1ms.
+         * Default {@link #DEFAULT_LOCK_TIMEOUT}; at least 1ms, at most 36500 days.
          */
         public Builder lockTimeout(Duration lockTimeout) {
             this.lockTimeout = requirePositive(lockTimeout, "lockTimeout");
@@ -545,7 +565,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
          * holder is taken over after this. Must cover the delegate's worst case, which the decorator's
          * {@code refreshTimeout} (default 10s) bounds for the caller; a holder slower than this lets a second
          * instance present the same refresh token. Default twice {@link #lockTimeout(Duration)}; never less than
-         * it ({@link #build()} checks).
+         * it ({@link #build()} checks); at most 36500 days.
          */
         public Builder maxLockHold(Duration maxLockHold) {
             this.maxLockHold = requirePositive(maxLockHold, "maxLockHold");
@@ -556,7 +576,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
          * The one deadline of a {@link RedisTokenRefresher#refresh} call: everything it does with Redis, waiting
          * for another instance's refresh and retrying a store included, shares it; the delegate's own time is added.
          * Then it throws {@link RedisTokenRefreshException}. Keep it below the decorator's refresh timeout.
-         * Default {@link #DEFAULT_WAIT_TIMEOUT}; at least 1ms.
+         * Default {@link #DEFAULT_WAIT_TIMEOUT}; at least 1ms, at most 36500 days.
          */
         public Builder waitTimeout(Duration waitTimeout) {
             this.waitTimeout = requirePositive(waitTimeout, "waitTimeout");
@@ -565,14 +585,14 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
 
         /**
          * A shared token that expires within this is refreshed rather than taken, so that it is still valid when
-         * the caller uses it. Default {@link #DEFAULT_MIN_TIME_TO_LIVE}; zero or more.
+         * the caller uses it. Default {@link #DEFAULT_MIN_TIME_TO_LIVE}; zero, up to 36500 days.
          */
         public Builder minTimeToLive(Duration minTimeToLive) {
             Objects.requireNonNull(minTimeToLive, "minTimeToLive must not be null");
             if (minTimeToLive.isNegative()) {
                 throw new IllegalArgumentException("minTimeToLive must not be negative, but was " + minTimeToLive);
             }
-            this.minTimeToLive = minTimeToLive;
+            this.minTimeToLive = requireAtMostMax(minTimeToLive, "minTimeToLive");
             return this;
         }
 
@@ -583,18 +603,19 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
          * {@link RedisTokenRefreshException} instead of calling the delegate in turn, so a failing token endpoint
          * sees one request, not one per instance. After the cooldown, the next instance refreshes normally; a
          * successful refresh clears the record. Zero turns this off: each waiting instance then tries the delegate
-         * itself, one after another. Default {@link #DEFAULT_FAILURE_COOLDOWN}; zero, or at least 1ms.
+         * itself, one after another. Default {@link #DEFAULT_FAILURE_COOLDOWN}; zero, or 1ms to 36500 days.
          *
          * <p>Redis times the cooldown, so clocks of the instances need not agree. The instance that failed decides
          * its length; give every instance the same value.
          */
         public Builder failureCooldown(Duration failureCooldown) {
             Objects.requireNonNull(failureCooldown, "failureCooldown must not be null");
-            if (failureCooldown.isNegative() || (!failureCooldown.isZero() && failureCooldown.toMillis() < 1)) {
+            if (failureCooldown.isNegative()
+                || (!failureCooldown.isZero() && failureCooldown.compareTo(Duration.ofMillis(1)) < 0)) {
                 throw new IllegalArgumentException("failureCooldown must be zero or at least 1ms, but was "
                     + failureCooldown);
             }
-            this.failureCooldown = failureCooldown;
+            this.failureCooldown = requireAtMostMax(failureCooldown, "failureCooldown");
             return this;
         }
 
@@ -661,8 +682,17 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
 
         private static Duration requirePositive(Duration duration, String name) {
             Objects.requireNonNull(duration, name + " must not be null");
-            if (duration.toMillis() < 1) {
+            if (duration.isNegative() || duration.compareTo(Duration.ofMillis(1)) < 0) {
                 throw new IllegalArgumentException(name + " must be at least 1ms, but was " + duration);
+            }
+            return requireAtMostMax(duration, name);
+        }
+
+        /** Redis expiries, nanosecond deadlines and Instant arithmetic all hold this much; "forever" is not needed. */
+        private static Duration requireAtMostMax(Duration duration, String name) {
+            if (duration.compareTo(MAX_DURATION) > 0) {
+                throw new IllegalArgumentException(name + " must be at most " + MAX_DURATION.toDays() + " days, but "
+                    + "was " + duration);
             }
             return duration;
         }

@@ -5,8 +5,12 @@ import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefresher;
 import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +23,8 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -154,10 +161,11 @@ class RedisFleetRisksTest {
             .hasMessageContaining("maxLockHold=PT4S is less than lockTimeout=PT5S");
     }
 
-    /** The defaults' 6.5 s endpoint against a 5 s lock, scaled down: a 1.3 s endpoint against a 1 s lock. */
+    /** The defaults' 6.5 s endpoint against a 5 s lock, scaled down: a 2.6 s endpoint against a 2 s lock. */
     @Test
     void tokenEndpointSlowerThanLockTimeoutIsCalledOnceByOneInstance() throws Exception {
-        Duration lockTimeout = Duration.ofSeconds(1);
+        // renewed every 667ms: a loaded machine may stall the renewal for over a second and still keep the lock
+        Duration lockTimeout = Duration.ofSeconds(2);
         AtomicInteger calls = new AtomicInteger();
         CountDownLatch inDelegate = new CountDownLatch(1);
         CountDownLatch finish = new CountDownLatch(1);
@@ -208,6 +216,122 @@ class RedisFleetRisksTest {
         releaseHung.countDown();
         assertThat(late.get(10, TimeUnit.SECONDS)).as("the late holder is fenced off and returns the stored token")
             .usingComparator(SAME_GRANT).isEqualTo(takeover);
+    }
+
+    /**
+     * The SET of the lock reaches Redis after the call gave up on its reply (deadline, or interrupt): the lock is
+     * then the departed caller's, and without a release the whole fleet waits out lockTimeout. Redis is paused for
+     * writes right after the read, so the SET is queued there until the call has given up.
+     */
+    @Test
+    void lockTakenAfterTheCallGaveUpOnTheReplyIsReleasedNotLeftForLockTimeout() throws Exception {
+        AtomicBoolean pauseWritesNow = new AtomicBoolean();
+        Clock pausing = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Instant instant() {
+                if (pauseWritesNow.compareAndSet(true, false)) {
+                    client("PAUSE", "60000", "WRITE");
+                }
+                return Instant.now();
+            }
+        };
+        closeables.add(() -> client("UNPAUSE"));
+        AccessToken first = token("first", Clock.systemUTC(), Duration.ofMinutes(1));
+        AtomicInteger calls = new AtomicInteger();
+        RedisTokenRefresher refresher = track(builder(current -> calls.incrementAndGet() == 1 ? first : null)
+            .clock(pausing).lockTimeout(Duration.ofSeconds(60)).build());
+        assertThat(refresher.refresh(null)).isEqualTo(first);
+
+        pauseWritesNow.set(true);
+        assertThatThrownBy(() -> refresher.refresh(first)).isInstanceOf(RedisTokenRefreshException.class);
+        assertThat(pauseWritesNow).as("writes were paused after the read").isFalse();
+        client("UNPAUSE");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> raw().exists(hashKey() + ":lock") == 0);
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void closeEndsACallWaitingForAnotherInstancesLockAtOnce() throws Exception {
+        raw().set(hashKey() + ":lock", "another-instance", SetArgs.Builder.px(60_000));
+        RedisTokenRefresher refresher = track(builder(current -> token("unexpected", Clock.systemUTC(),
+            Duration.ofMinutes(1))).waitTimeout(Duration.ofSeconds(60)).build());
+
+        Future<AccessToken> waiting = threads.submit(() -> refresher.refresh(null));
+        // it found the lock taken, asked how long it lives, and waits for a wake-up or for the lock to expire
+        await().atMost(Duration.ofSeconds(10)).until(() -> raw().clientList().contains("cmd=pttl"));
+        refresher.close();
+
+        // not after waitTimeout, with a message blaming Redis: the caller closed it
+        assertThatThrownBy(() -> waiting.get(20, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("is closed");
+    }
+
+    @Test
+    void holderClosedDuringItsDelegateHandsOutTheTokenAtOnce() throws Exception {
+        CountDownLatch inDelegate = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        closeables.add(finish::countDown);
+        AccessToken fresh = token("fresh", Clock.systemUTC(), Duration.ofMinutes(1));
+        RedisTokenRefresher refresher = track(builder(current -> {
+            inDelegate.countDown();
+            finish.await(30, TimeUnit.SECONDS);
+            return fresh;
+        }).waitTimeout(Duration.ofSeconds(60)).build());
+
+        Future<AccessToken> held = threads.submit(() -> refresher.refresh(null));
+        assertThat(inDelegate.await(10, TimeUnit.SECONDS)).isTrue();
+        refresher.close();
+        finish.countDown();
+
+        // not after retrying the store on closed connections until waitTimeout
+        assertThat(held.get(20, TimeUnit.SECONDS)).isEqualTo(fresh);
+    }
+
+    private static void client(String... args) {
+        CommandArgs<String, String> commandArgs = new CommandArgs<>(StringCodec.UTF8);
+        for (String arg : args) {
+            commandArgs.add(arg);
+        }
+        raw().dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8), commandArgs);
+    }
+
+    // --- extreme values ------------------------------------------------------------------------------------------
+
+    @Test
+    void durationsBeyondAHundredYearsAreRefusedAtBuildNamingTheParameter() {
+        Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+        assertThatThrownBy(() -> builder(current -> null).lockTimeout(huge))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lockTimeout");
+        assertThatThrownBy(() -> builder(current -> null).maxLockHold(huge))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxLockHold");
+        assertThatThrownBy(() -> builder(current -> null).minTimeToLive(huge))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minTimeToLive");
+        assertThatThrownBy(() -> builder(current -> null).failureCooldown(huge))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("failureCooldown");
+        // fits in milliseconds, not in the nanoseconds of the call's deadline
+        assertThatThrownBy(() -> builder(current -> null).waitTimeout(Duration.ofDays(365L * 1000)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("waitTimeout");
+    }
+
+    @Test
+    void waitTimeoutLongerThanTheSocketsConnectTimeoutCanHoldStillConnects() throws Exception {
+        // Netty's connect timeout is an int of milliseconds: about 24.8 days
+        AccessToken fresh = token("fresh", Clock.systemUTC(), Duration.ofMinutes(1));
+        RedisTokenRefresher refresher = track(builder(current -> fresh).waitTimeout(Duration.ofDays(30)).build());
+
+        assertThat(refresher.refresh(null)).isEqualTo(fresh);
     }
 
     // --- clocks --------------------------------------------------------------------------------------------------
@@ -287,6 +411,28 @@ class RedisFleetRisksTest {
             .hasMessageContaining("This instance holds a token it refreshed but could not store in Redis");
 
         allowEval();
+        assertThat(refresher.refresh(null)).usingComparator(SAME_GRANT).isEqualTo(fresh);
+        assertThat(raw().hget(hashKey(), "generation")).isEqualTo("1");
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void tokenWhoseStoreRedisRefusesIsKeptNotLost() throws Exception {
+        // a full Redis (maxmemory, noeviction) refuses writes with OOM: the refresh token is used up all the same
+        closeables.add(() -> raw().configSet("maxmemory", "0"));
+        AtomicInteger calls = new AtomicInteger();
+        AccessToken fresh = token("fresh", Clock.systemUTC(), Duration.ofMinutes(1));
+        RedisTokenRefresher refresher = track(builder(current -> {
+            calls.incrementAndGet();
+            raw().configSet("maxmemory-policy", "noeviction");
+            raw().configSet("maxmemory", "1");
+            return fresh;
+        }).build());
+
+        assertThat(refresher.refresh(null)).as("kept and handed out").isEqualTo(fresh);
+        raw().configSet("maxmemory", "0");
+        assertThat(raw().hget(hashKey(), "generation")).isNull();
+
         assertThat(refresher.refresh(null)).usingComparator(SAME_GRANT).isEqualTo(fresh);
         assertThat(raw().hget(hashKey(), "generation")).isEqualTo("1");
         assertThat(calls).hasValue(1);

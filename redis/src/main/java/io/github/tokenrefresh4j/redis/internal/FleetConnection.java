@@ -45,6 +45,8 @@ public final class FleetConnection implements AutoCloseable {
     private static final List<String> TRANSIENT_ERRORS = List.of("WRONGPASS", "NOAUTH", "NOPERM", "READONLY",
         "LOADING", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "BUSY");
 
+    private static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
+
     private final String endpoint;
     private final FleetKeys keys;
     private final Connector connector;
@@ -82,7 +84,8 @@ public final class FleetConnection implements AutoCloseable {
             .autoReconnect(true)
             // fail at once while disconnected, rather than queue commands that would outlive the deadline
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .socketOptions(SocketOptions.builder().connectTimeout(waitTimeout).build())
+            // Netty takes the connect timeout as an int of milliseconds (about 24.8 days)
+            .socketOptions(SocketOptions.builder().connectTimeout(min(waitTimeout, MAX_CONNECT_TIMEOUT)).build())
             .timeoutOptions(TimeoutOptions.enabled(waitTimeout))
             .build());
         Connector connector = new Connector(
@@ -287,6 +290,10 @@ public final class FleetConnection implements AutoCloseable {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             client.getResources().shutdown(0, 2, TimeUnit.SECONDS);
         }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /**

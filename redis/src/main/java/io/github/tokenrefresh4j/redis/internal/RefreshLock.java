@@ -5,6 +5,7 @@ import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Duration;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -50,11 +51,26 @@ public final class RefreshLock {
         this.maxLockHold = maxLockHold;
     }
 
-    /** @return whether {@code owner} took the lock */
+    /**
+     * @return whether {@code owner} took the lock. If the reply is not had (deadline, interrupt, disconnect), the
+     *     {@code SET} may still reach Redis and take the lock for a caller that is gone: a release is sent behind it,
+     *     on the same connection, so the fleet does not wait out {@code lockTimeout} for nothing.
+     */
     public boolean tryAcquire(String owner, Deadline deadline) {
         RedisClusterAsyncCommands<String, String> commands = redis.commands(deadline);
-        return "OK".equals(redis.await(commands.set(keys.lock(), owner,
-            SetArgs.Builder.nx().px(lockTimeout.toMillis())), deadline));
+        Future<String> set = commands.set(keys.lock(), owner, SetArgs.Builder.nx().px(lockTimeout.toMillis()));
+        try {
+            return "OK".equals(redis.await(set, deadline));
+        } catch (RuntimeException e) {
+            try {
+                // not awaited: the caller gave up already; RELEASE deletes the lock only if the SET took it for us
+                commands.eval(RELEASE_SCRIPT, ScriptOutputType.INTEGER, new String[] {keys.lock()}, owner,
+                    keys.events());
+            } catch (RuntimeException notSent) {
+                e.addSuppressed(notSent);
+            }
+            throw e;
+        }
     }
 
     /** @return the lock's remaining time in ms; -2 if it is gone, -1 if it has no expiry (not ours to break) */
