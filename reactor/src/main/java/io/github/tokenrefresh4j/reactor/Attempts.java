@@ -42,7 +42,11 @@ final class Attempts<T> implements Function<AccessToken, CompletionStage<T>>, Di
     @Override
     public CompletionStage<T> apply(AccessToken token) {
         Attempt<T> attempt = new Attempt<>(Context.of(downstreamContext).put(TokenRefreshOperator.TOKEN_KEY, token));
+        Attempt<T> rejected = current;
         current = attempt;
+        if (rejected != null) {
+            rejected.cancel(); // a Flux whose first element was rejected would otherwise stay open, unrequested
+        }
         if (disposed) {
             attempt.cancel();
             return CompletableFuture.failedFuture(new CancellationException("the subscriber cancelled"));

@@ -261,6 +261,47 @@ class TokenRefreshOperatorTest {
     }
 
     @Test
+    void cancellingWhileWaitingForARefreshDropsNoError() throws Exception {
+        TokenRefreshDecorator tokens = tokens(true);
+        tokens.executeFunction(token -> token);
+
+        StepVerifier.create(TokenRefreshOperator.mono(tokens, this::ordersCall))
+            .expectSubscription()
+            .then(() -> assertThat(awaitQuietly(secondRefreshStarted)).isTrue())
+            .thenCancel()
+            .verifyThenAssertThat(HANG_GUARD)
+            .hasNotDroppedErrors();
+        StepVerifier.create(TokenRefreshOperator.flux(tokens, token -> Flux.from(ordersCall(token))))
+            .expectSubscription()
+            .thenCancel()
+            .verifyThenAssertThat(HANG_GUARD)
+            .hasNotDroppedErrors();
+    }
+
+    @Test
+    void fluxWhoseFirstElementIsRejectedIsCancelledBeforeItIsSubscribedAgain() {
+        TokenRefreshDecorator tokens = tokens(false);
+        AtomicInteger rejectedFluxCancelled = new AtomicInteger();
+
+        Flux<String> lines = TokenRefreshOperator.flux(tokens, token -> token.value().equals("token-1")
+            ? Flux.concat(Flux.just("rejected"), Flux.<String>never())
+                .doOnCancel(rejectedFluxCancelled::incrementAndGet)
+            : Flux.just("a", "b"));
+
+        StepVerifier.create(lines).expectNext("a", "b").expectComplete().verify(HANG_GUARD);
+        assertThat(rejectedFluxCancelled).as("the rejected stream is not left open").hasValue(1);
+    }
+
+    private static boolean awaitQuietly(CountDownLatch latch) {
+        try {
+            return latch.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Test
     void noStringTheOperatorProducesContainsTheToken() {
         String secret = "at-42-SECRET";
         TokenRefreshDecorator tokens = TokenRefreshDecorator.of("orders-api", TokenRefreshConfig.custom()
