@@ -86,6 +86,21 @@ class BearerChallengeTest {
     }
 
     @Test
+    void hostileHeadersAreReadToTheEndWithoutException() {
+        int megabyte = 1 << 20;
+        List<String> malformed = List.of("\"".repeat(megabyte), "\\".repeat(megabyte), "a=".repeat(megabyte / 2),
+            "=".repeat(megabyte), ",".repeat(megabyte), "Bearer error=\"invalid_token", "Bearer error=\"\\",
+            "Bearer error=" + "\"x\"".repeat(megabyte / 3), "x=\"\",".repeat(megabyte / 5), "\u0000".repeat(megabyte));
+        for (String header : malformed) {
+            assertThat(BearerChallenge.isInvalidToken(List.of(header))).as(header.substring(0, 12)).isFalse();
+        }
+        assertThat(BearerChallenge.isInvalidToken(List.of(" ".repeat(megabyte) + "Bearer error=invalid_token")))
+            .isTrue();
+        assertThat(BearerChallenge.isInvalidToken(List.of("Basic realm=\"" + "\\\"".repeat(megabyte / 2) + "\", "
+            + "Bearer error=\"invalid_token\""))).isTrue();
+    }
+
+    @Test
     void nullListIsRejectedNamingTheParameter() {
         assertThatThrownBy(() -> BearerChallenge.isInvalidToken(null))
             .isInstanceOf(NullPointerException.class)

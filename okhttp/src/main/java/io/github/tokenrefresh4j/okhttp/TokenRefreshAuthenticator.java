@@ -12,6 +12,7 @@ import okhttp3.Route;
 
 import java.io.IOException;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 import static io.github.tokenrefresh4j.okhttp.BearerTokenInterceptor.AUTHORIZATION;
 import static io.github.tokenrefresh4j.okhttp.BearerTokenInterceptor.INVALID_TOKEN;
@@ -40,7 +41,11 @@ import static io.github.tokenrefresh4j.okhttp.BearerTokenInterceptor.INVALID_TOK
  *   <li>A call is answered at most once: a second 401, a 401 without {@code invalid_token}, or a 401 to
  *       credentials other than a bearer token reaches the caller unchanged.</li>
  *   <li>The decorator must recognise the rejected response in its {@code refreshOnResult}
- *       ({@link BearerTokenInterceptor#INVALID_TOKEN}, as {@link BearerTokenInterceptor#decorator} sets).</li>
+ *       ({@link BearerTokenInterceptor#INVALID_TOKEN}, as {@link BearerTokenInterceptor#decorator} sets), and its
+ *       {@code refreshOnException}, if any, must match exceptions only, never every {@code Throwable}.</li>
+ *   <li>A token counts as accepted only once the server answered it with something other than a rejection, as with
+ *       the interceptor: tokens the API keeps rejecting (minted for another audience, say) start the decorator's
+ *       cooldown after two in a row instead of costing a refresh per call.</li>
  *   <li>As with the interceptor, a request that already carries an {@code Authorization} header is left alone, a
  *       wait for a refresh ends when the call is cancelled or its {@code callTimeout} fires, and a failed refresh
  *       reaches OkHttp as an {@link IOException} caused by the {@link TokenRefreshException}.</li>
@@ -58,15 +63,26 @@ public final class TokenRefreshAuthenticator implements Authenticator, Intercept
         this.tokens = Objects.requireNonNull(tokens, "tokens must not be null");
     }
 
-    /** Presents the decorator's current token, and remembers the call so that a later wait can end with it. */
+    /**
+     * Presents the decorator's current token, and remembers the call so that a later wait can end with it. The
+     * response, after any answer of {@link #authenticate}, tells the decorator that the token was accepted, unless
+     * it is still a rejection: {@link #authenticate} gave its verdict on that one already.
+     */
     @Override
     public Response intercept(Chain chain) throws IOException {
         Request request = chain.request();
         if (request.header(AUTHORIZATION) != null) {
             return chain.proceed(request);
         }
-        AccessToken token = CallBoundExecution.execute(tokens, chain.call(), current -> current);
-        return chain.proceed(withToken(request.newBuilder().tag(Call.class, chain.call()).build(), token));
+        Request tagged = request.newBuilder().tag(Call.class, chain.call()).build();
+        Predicate<Object> rejection = tokens.getTokenRefreshConfig().getRefreshOnResult();
+        return CallBoundExecution.execute(tokens, chain.call(), token -> {
+            Response response = chain.proceed(withToken(tagged, token));
+            if (rejection.test(response)) {
+                throw new CallBoundExecution.Unjudged(response);
+            }
+            return response;
+        });
     }
 
     @Override
@@ -79,16 +95,24 @@ public final class TokenRefreshAuthenticator implements Authenticator, Intercept
         String presented = request.header(AUTHORIZATION);
         if (presented == null) {
             // Used as the authenticator only: the server asked for credentials that were not sent.
-            return withToken(request, CallBoundExecution.execute(tokens, call, current -> current));
+            return withToken(request, CallBoundExecution.<AccessToken>execute(tokens, call, current -> {
+                throw new CallBoundExecution.Unjudged(current);
+            }));
         }
         if (!presented.startsWith("Bearer ") || !INVALID_TOKEN.test(response)) {
             return null;
         }
         String rejected = presented.substring("Bearer ".length());
         // The response is the rejected outcome of an attempt made with the token the decorator holds; the decorator
-        // then refreshes (or, for a replaced token, hands out the current one) and asks again.
-        Object outcome = CallBoundExecution.execute(tokens, call,
-            current -> current.value().equals(rejected) ? response : current);
+        // then refreshes (or, for a replaced token, hands out the current one) and asks again. The token to answer
+        // with goes back without a verdict: only the server's answer may accept it (see intercept), else tokens
+        // the API always rejects would each count as accepted and never start the cooldown.
+        Object outcome = CallBoundExecution.execute(tokens, call, current -> {
+            if (current.value().equals(rejected)) {
+                return response;
+            }
+            throw new CallBoundExecution.Unjudged(current);
+        });
         return outcome instanceof AccessToken ? withToken(request, (AccessToken) outcome) : null;
     }
 

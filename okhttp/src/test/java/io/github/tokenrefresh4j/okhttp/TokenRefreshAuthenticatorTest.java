@@ -84,6 +84,27 @@ class TokenRefreshAuthenticatorTest {
     }
 
     @Test
+    void tokensTheApiAlwaysRejectsStartTheCooldownInsteadOfARefreshPerCall() {
+        api.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return invalidToken(); // say, tokens minted for another audience
+            }
+        });
+
+        for (int call = 0; call < 5; call++) {
+            try {
+                code(client.newCall(request()));
+            } catch (IOException refusedDuringTheCooldown) {
+                assertThat(refusedDuringTheCooldown).hasCauseInstanceOf(TokenRefreshException.class);
+            }
+        }
+
+        assertThat(refreshes).as("token-1 and one replacement, both rejected before any success; then the "
+            + "cooldown, as with the interceptor").hasValue(2);
+    }
+
+    @Test
     void staleRejectionIsAnsweredWithTheCurrentTokenWithoutRefresh() throws Exception {
         tokens.executeFunction(token -> token); // the decorator now holds token-1
         Request sentWithOldToken = request().newBuilder().header("Authorization", "Bearer token-0").build();

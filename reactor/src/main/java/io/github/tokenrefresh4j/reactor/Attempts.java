@@ -14,6 +14,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -31,18 +32,30 @@ final class Attempts<T> implements Function<AccessToken, CompletionStage<T>>, Di
 
     private final Function<AccessToken, ? extends Publisher<? extends T>> call;
     private final ContextView downstreamContext;
+    private final Consumer<Object> discard;
     private volatile Attempt<T> current;
     private volatile boolean disposed;
 
-    Attempts(Function<AccessToken, ? extends Publisher<? extends T>> call, ContextView downstreamContext) {
+    /**
+     * @param discard releases an element that arrives after the subscriber cancelled (the decorator's
+     *                {@code consumeResultBeforeRetryAttempt}): it reaches neither the decorator nor the subscriber
+     */
+    Attempts(Function<AccessToken, ? extends Publisher<? extends T>> call, ContextView downstreamContext,
+             Consumer<Object> discard) {
         this.call = call;
         this.downstreamContext = downstreamContext;
+        this.discard = discard;
     }
 
     @Override
     public CompletionStage<T> apply(AccessToken token) {
-        Attempt<T> attempt = new Attempt<>(Context.of(downstreamContext).put(TokenRefreshOperator.TOKEN_KEY, token));
+        Attempt<T> attempt = new Attempt<>(this,
+            Context.of(downstreamContext).put(TokenRefreshOperator.TOKEN_KEY, token));
+        Attempt<T> rejected = current;
         current = attempt;
+        if (rejected != null) {
+            rejected.cancel(); // a Flux whose first element was rejected would otherwise stay open, unrequested
+        }
         if (disposed) {
             attempt.cancel();
             return CompletableFuture.failedFuture(new CancellationException("the subscriber cancelled"));
@@ -87,6 +100,7 @@ final class Attempts<T> implements Function<AccessToken, CompletionStage<T>>, Di
             AtomicReferenceFieldUpdater.newUpdater(Attempt.class, Subscription.class, "upstream");
 
         final CompletableFuture<T> head = new CompletableFuture<>();
+        private final Attempts<T> owner;
         private final Context context;
         private volatile Subscription upstream;
         /** Only the upstream's signalling thread reads and writes it (Reactive Streams §1.3). */
@@ -96,7 +110,8 @@ final class Attempts<T> implements Function<AccessToken, CompletionStage<T>>, Di
         private boolean terminated;
         private Throwable terminalError;
 
-        Attempt(Context context) {
+        Attempt(Attempts<T> owner, Context context) {
+            this.owner = owner;
             this.context = context;
         }
 
@@ -116,7 +131,13 @@ final class Attempts<T> implements Function<AccessToken, CompletionStage<T>>, Di
         public void onNext(T element) {
             if (!started) {
                 started = true;
-                head.complete(element);
+                if (owner.disposed) {
+                    // Sent before the cancellation reached the upstream (Reactive Streams §2.8); the decorator's
+                    // stage was cancelled and would drop it, so release it here (a response and its connection).
+                    discard(element);
+                } else {
+                    head.complete(element);
+                }
                 return;
             }
             FluxSink<T> sink;
@@ -177,6 +198,14 @@ final class Attempts<T> implements Function<AccessToken, CompletionStage<T>>, Di
             }
             if (sink != null) {
                 signal(sink, error);
+            }
+        }
+
+        private void discard(T element) {
+            try {
+                owner.discard.accept(element);
+            } catch (RuntimeException e) {
+                Operators.onErrorDropped(e, context);
             }
         }
 

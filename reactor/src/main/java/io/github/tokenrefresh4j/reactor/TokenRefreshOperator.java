@@ -44,6 +44,8 @@ import java.util.function.UnaryOperator;
  *       the first element (or an error or completion before it) decides, and once an element has been passed on
  *       the flux is never restarted, so no element is delivered twice. An error after the first element reaches the
  *       subscriber unchanged.</li>
+ *   <li>An element that the call sends after the subscriber cancelled (one already in flight) goes to
+ *       {@code consumeResultBeforeRetryAttempt} too, so a late response is released rather than dropped.</li>
  *   <li>When no token can be had, the subscriber gets a {@link TokenRefreshException}; the call's own errors reach
  *       it unchanged.</li>
  *   <li>The rejected element that the decorator discards goes to {@code consumeResultBeforeRetryAttempt} (closed
@@ -107,7 +109,8 @@ public final class TokenRefreshOperator<T> implements UnaryOperator<Publisher<T>
         Objects.requireNonNull(decorator, "decorator must not be null");
         Objects.requireNonNull(call, "call must not be null");
         return Mono.create(sink -> {
-            Attempts<T> attempts = new Attempts<>(call, sink.contextView());
+            Attempts<T> attempts = new Attempts<>(call, sink.contextView(),
+                decorator.getTokenRefreshConfig().getConsumeResultBeforeRetryAttempt());
             CompletableFuture<T> outcome = decorator.executeCompletionStage(attempts).toCompletableFuture();
             sink.onCancel(() -> {
                 attempts.dispose();
@@ -140,7 +143,8 @@ public final class TokenRefreshOperator<T> implements UnaryOperator<Publisher<T>
         Objects.requireNonNull(decorator, "decorator must not be null");
         Objects.requireNonNull(call, "call must not be null");
         return Flux.create(sink -> {
-            Attempts<T> attempts = new Attempts<>(call, sink.contextView());
+            Attempts<T> attempts = new Attempts<>(call, sink.contextView(),
+                decorator.getTokenRefreshConfig().getConsumeResultBeforeRetryAttempt());
             CompletableFuture<T> outcome = decorator.executeCompletionStage(attempts).toCompletableFuture();
             sink.onCancel(() -> {
                 attempts.dispose();

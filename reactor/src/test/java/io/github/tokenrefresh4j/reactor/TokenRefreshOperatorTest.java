@@ -10,6 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -23,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -258,6 +261,76 @@ class TokenRefreshOperatorTest {
         assertThat(refreshes).hasValue(2);
         assertThat(cancelledGot).isEmpty();
         assertThat(subscriptionsWithToken2).as("the cancelled subscriber made no second attempt").hasValue(1);
+    }
+
+    @Test
+    void cancellingWhileWaitingForARefreshDropsNoError() throws Exception {
+        TokenRefreshDecorator tokens = tokens(true);
+        tokens.executeFunction(token -> token);
+
+        StepVerifier.create(TokenRefreshOperator.mono(tokens, this::ordersCall))
+            .expectSubscription()
+            .then(() -> assertThat(awaitQuietly(secondRefreshStarted)).isTrue())
+            .thenCancel()
+            .verifyThenAssertThat(HANG_GUARD)
+            .hasNotDroppedErrors();
+        StepVerifier.create(TokenRefreshOperator.flux(tokens, token -> Flux.from(ordersCall(token))))
+            .expectSubscription()
+            .thenCancel()
+            .verifyThenAssertThat(HANG_GUARD)
+            .hasNotDroppedErrors();
+    }
+
+    @Test
+    void fluxWhoseFirstElementIsRejectedIsCancelledBeforeItIsSubscribedAgain() {
+        TokenRefreshDecorator tokens = tokens(false);
+        AtomicInteger rejectedFluxCancelled = new AtomicInteger();
+
+        Flux<String> lines = TokenRefreshOperator.flux(tokens, token -> token.value().equals("token-1")
+            ? Flux.concat(Flux.just("rejected"), Flux.<String>never())
+                .doOnCancel(rejectedFluxCancelled::incrementAndGet)
+            : Flux.just("a", "b"));
+
+        StepVerifier.create(lines).expectNext("a", "b").expectComplete().verify(HANG_GUARD);
+        assertThat(rejectedFluxCancelled).as("the rejected stream is not left open").hasValue(1);
+    }
+
+    @Test
+    void elementThatArrivesAfterTheSubscriberCancelledIsDiscardedNotLost() {
+        TokenRefreshDecorator tokens = tokens(false);
+        tokens.executeFunction(token -> token); // token-1 in hand: the attempt subscribes at once
+        AtomicReference<Subscriber<? super Object>> call = new AtomicReference<>();
+        Publisher<Object> ignoresCancel = subscriber -> {
+            subscriber.onSubscribe(new Subscription() {
+                @Override
+                public void request(long n) {
+                }
+
+                @Override
+                public void cancel() {
+                }
+            });
+            call.set(subscriber);
+        };
+        AtomicInteger closed = new AtomicInteger();
+        AutoCloseable response = closed::incrementAndGet;
+
+        Disposable subscription = TokenRefreshOperator.mono(tokens, token -> Mono.fromDirect(ignoresCancel))
+            .subscribe();
+        subscription.dispose();
+        call.get().onNext(response); // in flight when the subscriber cancelled: Reactive Streams §2.8
+        call.get().onComplete();
+
+        assertThat(closed).as("the late response is released, not dropped").hasValue(1);
+    }
+
+    private static boolean awaitQuietly(CountDownLatch latch) {
+        try {
+            return latch.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Test

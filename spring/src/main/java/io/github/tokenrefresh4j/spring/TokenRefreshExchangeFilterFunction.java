@@ -39,7 +39,8 @@ import java.util.function.Predicate;
  *       {@code Bearer} challenge says {@code invalid_token}, as {@link #decorator(String, TokenRefresher)} sets.</li>
  *   <li>The rejected response's body is released before the exchange is made again, so its connection goes back to
  *       the pool. A {@code ClientResponse} is not {@code AutoCloseable}: a decorator built with another
- *       configuration needs {@code consumeResultBeforeRetryAttempt(RELEASE_BODY)}.</li>
+ *       configuration needs {@code consumeResultBeforeRetryAttempt(RELEASE_BODY)}, and one that keeps the default
+ *       is refused when the filter is built.</li>
  *   <li>An exchange whose request already carries an {@code Authorization} header is made unchanged.</li>
  *   <li>Cancelling the exchange leaves a shared refresh alone. When no token can be had, the exchange fails with
  *       the {@link TokenRefreshException}.</li>
@@ -70,10 +71,20 @@ public final class TokenRefreshExchangeFilterFunction implements ExchangeFilterF
      * @param tokens a decorator whose {@code refreshOnResult} recognises rejected responses and whose
      *               {@code consumeResultBeforeRetryAttempt} releases them, such as
      *               {@link #decorator(String, TokenRefresher)} builds
-     * @throws NullPointerException if {@code tokens} is null
+     * @throws NullPointerException     if {@code tokens} is null
+     * @throws IllegalArgumentException if {@code tokens} keeps the default {@code consumeResultBeforeRetryAttempt},
+     *                                  which cannot release a {@link ClientResponse}: every rejected exchange would
+     *                                  keep its connection
      */
     public TokenRefreshExchangeFilterFunction(TokenRefreshDecorator tokens) {
         this.tokens = Objects.requireNonNull(tokens, "tokens must not be null");
+        if (tokens.getTokenRefreshConfig().getConsumeResultBeforeRetryAttempt()
+            == TokenRefreshConfig.DEFAULT_CONSUME_RESULT_BEFORE_RETRY_ATTEMPT) {
+            throw new IllegalArgumentException("tokens '" + tokens.getName() + "' would not release the body of a "
+                + "rejected ClientResponse, and each rejected exchange would keep its connection: build it with "
+                + "TokenRefreshExchangeFilterFunction.decorator(name, refresher) or with "
+                + "consumeResultBeforeRetryAttempt(TokenRefreshExchangeFilterFunction.RELEASE_BODY)");
+        }
     }
 
     /**

@@ -26,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** WebClient on Reactor Netty against a real HTTP server. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -106,6 +107,18 @@ class TokenRefreshExchangeFilterFunctionTest {
         assertThat(api.issued).as("token-1, then one refresh for the whole storm").hasValue(2);
         assertThat(api.rejections).hasValue(STORM);
         assertThat(api.requestsWith("Bearer token-2")).isEqualTo(STORM);
+    }
+
+    @Test
+    void decoratorThatWouldNotReleaseRejectedBodiesIsRefusedAtBuildTime() {
+        TokenRefreshDecorator closesOnlyAutoCloseables = TokenRefreshDecorator.of("orders-api",
+            TokenRefreshConfig.custom().refreshOnResult(TokenRefreshExchangeFilterFunction.INVALID_TOKEN).build(),
+            api.refresher());
+
+        assertThatThrownBy(() -> new TokenRefreshExchangeFilterFunction(closesOnlyAutoCloseables))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("tokens")
+            .hasMessageContaining("RELEASE_BODY");
     }
 
     @Test
