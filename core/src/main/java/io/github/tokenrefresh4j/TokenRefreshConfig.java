@@ -218,7 +218,8 @@ public final class TokenRefreshConfig {
          * What to do with a rejected result that the decorator discards to retry with a new token, like Resilience4j
          * Retry's option of the same name. The default closes {@link AutoCloseable} results; set it to release
          * anything else a result holds, for example
-         * {@code r -> ((HttpResponse<InputStream>) r).body().close()}. Not called for the result a call returns.
+         * {@code r -> ((HttpResponse<InputStream>) r).body().close()}. Not called for the result a call returns;
+         * called too for the result of an async call whose caller cancelled its stage while the call ran.
          */
         public Builder consumeResultBeforeRetryAttempt(Consumer<Object> consumeResultBeforeRetryAttempt) {
             this.consumeResultBeforeRetryAttempt = Objects.requireNonNull(consumeResultBeforeRetryAttempt,

@@ -28,6 +28,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -703,6 +704,20 @@ class TokenRefreshDecoratorTest {
             assertThat(cancelled).isCancelled();
             assertThat(callsMade).hasValue(1);
             assertThat(refresher.calls).hasValue(1);
+        }
+
+        @Test
+        void resultArrivingAfterItsCallerCancelledIsReleasedNotLost() throws Exception {
+            TokenRefreshDecorator decorator = decorator(config().build());
+            CompletableFuture<AutoCloseable> inFlight = new CompletableFuture<>();
+            CompletableFuture<AutoCloseable> cancelled = decorator.executeCompletionStage(token -> inFlight)
+                .toCompletableFuture();
+            AtomicBoolean closed = new AtomicBoolean();
+
+            assertThat(cancelled.cancel(true)).isTrue();
+            inFlight.complete(() -> closed.set(true)); // e.g. a response whose connection nobody else will release
+
+            assertThat(closed).as("released through consumeResultBeforeRetryAttempt").isTrue();
         }
     }
 

@@ -451,8 +451,9 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 }
                 if (cause != null) {
                     promise.completeExceptionally(cause);
-                } else {
-                    promise.complete(result);
+                } else if (!promise.complete(result)) {
+                    // its caller cancelled while the call ran: nobody else will release what the result holds
+                    consumeResultBeforeRetryAttempt.accept(result);
                 }
             } catch (Throwable t) {
                 promise.completeExceptionally(t);
