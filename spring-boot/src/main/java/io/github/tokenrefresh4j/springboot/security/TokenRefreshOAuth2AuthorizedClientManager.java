@@ -66,10 +66,10 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
 
     @Override
     public OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest authorizeRequest) {
+        // a call that throws must not leave the token an earlier call was handed to the failure handler
+        HANDED_OUT.remove();
         OAuth2AuthorizedClient client = authorizeShared(authorizeRequest);
-        if (client == null) {
-            HANDED_OUT.remove();
-        } else {
+        if (client != null) {
             HANDED_OUT.set(new HandedOut(client.getClientRegistration().getRegistrationId(),
                 client.getPrincipalName(), client.getAccessToken()));
         }
