@@ -18,7 +18,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * An {@link OAuth2AuthorizedClientManager} that lets concurrent {@code authorize} calls for the same client
  * registration and principal share one call to the manager it wraps: however many callers find no valid token,
- * one token request is made, and they all get its authorized client (or its exception).
+ * one token request is made, and they all get its authorized client (or its exception). A call that asks for
+ * something else (it brings an authorized client to re-authorize, or attributes such as a scope, beyond the
+ * servlet request and response) shares only with calls that ask the same.
  *
  * <p>The Spring Boot starter wraps every {@code OAuth2AuthorizedClientManager} bean with it; without Boot:
  *
