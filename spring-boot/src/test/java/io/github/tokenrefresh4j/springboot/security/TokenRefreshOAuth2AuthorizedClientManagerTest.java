@@ -1,6 +1,8 @@
 package io.github.tokenrefresh4j.springboot.security;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.TokenRefreshConfig;
+import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -228,6 +230,28 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
 
         assertThat(answer.get(30, TimeUnit.SECONDS)).isSameAs(ownAnswer);
         assertThat(plain.get(30, TimeUnit.SECONDS)).isSameAs(plainAnswer);
+        assertThat(manager.toString()).contains("flightsInProgress=0");
+    }
+
+    @Test
+    void aReactiveCallThatNeverAnswersFailsEverySubscriberAfterTheRefreshTimeoutAndLeavesNoKey() {
+        TokenRefreshRegistry quick = TokenRefreshRegistry.of(TokenRefreshConfig.custom()
+            .refreshTimeout(Duration.ofMillis(100)).build());
+        AtomicInteger calls = new AtomicInteger();
+        OAuth2AuthorizedClient client = client("alice");
+        ReactiveTokenRefreshOAuth2AuthorizedClientManager manager =
+            new ReactiveTokenRefreshOAuth2AuthorizedClientManager(request ->
+                calls.incrementAndGet() == 1 ? Mono.never() : Mono.just(client), quick);
+        List<Throwable> firstFailure = new ArrayList<>();
+        manager.authorize(request("alice")).subscribe(c -> { }, firstFailure::add);
+
+        assertThatThrownBy(() -> manager.authorize(request("alice")).block(Duration.ofSeconds(30)))
+            .isInstanceOf(TokenRefreshException.class).hasMessageContaining("orders")
+            .hasMessageNotContaining("alice");
+        await().atMost(30, TimeUnit.SECONDS).until(() -> firstFailure.size() == 1);
+        assertThat(firstFailure.get(0)).isInstanceOf(TokenRefreshException.class);
+        assertThat(manager.authorize(request("alice")).block(Duration.ofSeconds(30))).isSameAs(client);
+        assertThat(calls).hasValue(2);
         assertThat(manager.toString()).contains("flightsInProgress=0");
     }
 
