@@ -2,6 +2,7 @@ package io.github.tokenrefresh4j.springboot.security;
 
 import io.github.tokenrefresh4j.AccessToken;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
+import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -16,6 +17,7 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -253,6 +255,26 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
         assertThat(manager.authorize(request("alice")).block(Duration.ofSeconds(30))).isSameAs(client);
         assertThat(calls).hasValue(2);
         assertThat(manager.toString()).contains("flightsInProgress=0");
+    }
+
+    @Test
+    void theDecoratorsOfARegistryThatIsGoneAreNotKeptAlive() {
+        WeakReference<TokenRefreshDecorator> decorator = registrationDecoratorOfAThrowawayRegistry();
+
+        await().atMost(30, TimeUnit.SECONDS).until(() -> {
+            System.gc();
+            return decorator.get() == null;
+        });
+    }
+
+    private static WeakReference<TokenRefreshDecorator> registrationDecoratorOfAThrowawayRegistry() {
+        TokenRefreshRegistry throwaway = TokenRefreshRegistry.ofDefaults();
+        // answered from the store (issued before the call): the decorator is created but has nothing scheduled
+        Instant issued = Instant.now().minusSeconds(60);
+        OAuth2AuthorizedClient stored = new OAuth2AuthorizedClient(REGISTRATION, "alice", new OAuth2AccessToken(
+            OAuth2AccessToken.TokenType.BEARER, "stored", issued, issued.plusSeconds(3600)));
+        new TokenRefreshOAuth2AuthorizedClientManager(request -> stored, throwaway).authorize(request("alice"));
+        return new WeakReference<>(throwaway.find("orders").orElseThrow());
     }
 
     private static OAuth2AuthorizeRequest request(String principal) {
