@@ -3,11 +3,14 @@ package io.github.tokenrefresh4j.springboot.security;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
+import org.springframework.security.oauth2.core.OAuth2AccessToken;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +20,7 @@ import java.util.logging.Logger;
 
 /**
  * The single flight shared by the imperative and the reactive manager: one {@code authorize} in flight per client
- * registration and principal; later callers for that key share its future.
+ * registration, principal and what the call asks for ({@link Key}); later callers for that key share its future.
  *
  * <p>Invariants: a key maps to a future only while its flight runs; the flight's leader removes the key (only if
  * it still maps to its own future) and then completes the future, in that order and whatever the outcome, so a
@@ -29,8 +32,26 @@ final class Flights {
 
     private static final Logger LOG = Logger.getLogger(Flights.class.getName());
 
-    /** The key of a flight. The principal's name never leaves this class (it is no metric tag). */
-    record Key(String registrationId, String principalName) {
+    /**
+     * The attributes that carry the request a call runs in, not what it asks for: calls that differ only in them
+     * share a flight.
+     */
+    private static final Set<String> CARRIER_ATTRIBUTES = Set.of("jakarta.servlet.http.HttpServletRequest",
+        "jakarta.servlet.http.HttpServletResponse", "org.springframework.web.server.ServerWebExchange");
+
+    /**
+     * The key of a flight: what the call asks for. Besides the registration and principal, the access token of the
+     * authorized client a call brings to be re-authorized and the attributes other than the carriers (a requested
+     * scope, say), so a call is never given the answer to another question. Attribute values compare by
+     * {@code equals}: an array value never matches another call's. The principal's name and the rest never leave
+     * this class (no metric tag, no log, not in {@link #toString()}).
+     */
+    record Key(String registrationId, String principalName, OAuth2AccessToken reauthorizing,
+               Map<String, Object> attributes) {
+        @Override
+        public String toString() {
+            return "Key{registrationId=" + registrationId + '}';
+        }
     }
 
     private final Map<Key, CompletableFuture<OAuth2AuthorizedClient>> inFlight = new ConcurrentHashMap<>();
@@ -43,7 +64,18 @@ final class Flights {
 
     static Key key(OAuth2AuthorizeRequest request) {
         Objects.requireNonNull(request, "authorizeRequest must not be null");
-        return new Key(request.getClientRegistrationId(), request.getPrincipal().getName());
+        OAuth2AuthorizedClient given = request.getAuthorizedClient();
+        return new Key(request.getClientRegistrationId(), request.getPrincipal().getName(),
+            given == null ? null : given.getAccessToken(), askedFor(request.getAttributes()));
+    }
+
+    private static Map<String, Object> askedFor(Map<String, Object> attributes) {
+        if (attributes.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> askedFor = new HashMap<>(attributes);
+        askedFor.keySet().removeAll(CARRIER_ATTRIBUTES);
+        return askedFor.isEmpty() ? Map.of() : askedFor;
     }
 
     /**

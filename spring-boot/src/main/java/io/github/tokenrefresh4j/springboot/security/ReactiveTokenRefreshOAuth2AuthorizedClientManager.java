@@ -1,11 +1,13 @@
 package io.github.tokenrefresh4j.springboot.security;
 
+import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
 import reactor.core.publisher.Mono;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -25,8 +27,10 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>The wrapped call runs to its end even when the subscriber that started it cancels, so the others still get
- * its outcome; the key is removed when it ends. Each client registration gets a decorator in the registry, named
- * after the registration id, whose metrics, actuator entry and health follow the token requests.
+ * its outcome; a wrapped call that has not answered within the registration's {@code refreshTimeout} is cancelled
+ * and fails its subscribers with a {@link TokenRefreshException}. The key is removed when the call ends. Each client
+ * registration gets a decorator in the registry, named after the registration id, whose metrics, actuator entry and
+ * health follow the token requests.
  */
 public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements ReactiveOAuth2AuthorizedClientManager {
 
@@ -52,8 +56,20 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
     public Mono<OAuth2AuthorizedClient> authorize(OAuth2AuthorizeRequest authorizeRequest) {
         // The wrapped call gets the first subscriber's context (Spring's default manager reads the
         // ServerWebExchange from it); one subscriber's cancel must not cancel the shared flight.
-        return Mono.deferContextual(context -> Mono.fromFuture(flights.join(Flights.key(authorizeRequest),
-            key -> delegate.authorize(authorizeRequest).contextWrite(context).toFuture()), true));
+        // A wrapped call that never answers would hold every later caller of its key: it is cancelled after the
+        // registration's refresh timeout, which ends the flight.
+        return Mono.deferContextual(context -> Mono.fromFuture(flights.join(Flights.key(authorizeRequest), key -> {
+            Duration timeout = flights.refreshTimeout(key.registrationId());
+            return delegate.authorize(authorizeRequest).contextWrite(context)
+                .timeout(timeout, Mono.error(() -> timedOut(key.registrationId(), timeout)))
+                .toFuture();
+        }), true));
+    }
+
+    private static TokenRefreshException timedOut(String registrationId, Duration timeout) {
+        return new TokenRefreshException("the token request for client registration '" + registrationId
+            + "' did not answer within " + timeout + " and was cancelled; raise refresh-timeout of "
+            + "tokenrefresh4j.instances." + registrationId + " or check the authorization server", null);
     }
 
     @Override

@@ -6,9 +6,10 @@ import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
 
+import java.lang.ref.WeakReference;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.WeakHashMap;
 import java.util.logging.Logger;
 import java.util.concurrent.CompletableFuture;
 
@@ -26,8 +27,12 @@ final class RegistrationMonitor {
 
     private static final Logger LOG = Logger.getLogger(RegistrationMonitor.class.getName());
 
-    /** The decorators monitors created, so that two managers of one registry share the monitor of a registration. */
-    private static final Map<TokenRefreshDecorator, RegistrationMonitor> CREATED = new ConcurrentHashMap<>();
+    /**
+     * The decorators monitors created, so that two managers of one registry share the monitor of a registration.
+     * Weak both ways (the decorator's refresher holds its monitor), so that the decorators of a registry that is gone,
+     * with a closed application context, go too. Guarded by itself.
+     */
+    private static final Map<TokenRefreshDecorator, WeakReference<RegistrationMonitor>> CREATED = new WeakHashMap<>();
 
     private final TokenRefreshDecorator decorator;
     private final boolean reporting;
@@ -53,10 +58,11 @@ final class RegistrationMonitor {
             TokenRefreshDecorator existing = registry.find(registrationId).orElse(null);
             if (existing == null) {
                 RegistrationMonitor monitor = new RegistrationMonitor(registry, registrationId);
-                CREATED.put(monitor.decorator, monitor);
+                CREATED.put(monitor.decorator, new WeakReference<>(monitor));
                 return monitor;
             }
-            RegistrationMonitor ours = CREATED.get(existing);
+            WeakReference<RegistrationMonitor> created = CREATED.get(existing);
+            RegistrationMonitor ours = created == null ? null : created.get();
             if (ours != null) {
                 return ours;
             }

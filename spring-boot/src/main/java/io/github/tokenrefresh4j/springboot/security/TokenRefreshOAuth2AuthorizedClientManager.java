@@ -18,7 +18,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * An {@link OAuth2AuthorizedClientManager} that lets concurrent {@code authorize} calls for the same client
  * registration and principal share one call to the manager it wraps: however many callers find no valid token,
- * one token request is made, and they all get its authorized client (or its exception).
+ * one token request is made, and they all get its authorized client (or its exception). A call that asks for
+ * something else (it brings an authorized client to re-authorize, or attributes such as a scope, beyond the
+ * servlet request and response) shares only with calls that ask the same.
  *
  * <p>The Spring Boot starter wraps every {@code OAuth2AuthorizedClientManager} bean with it; without Boot:
  *
@@ -66,10 +68,10 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
 
     @Override
     public OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest authorizeRequest) {
+        // a call that throws must not leave the token an earlier call was handed to the failure handler
+        HANDED_OUT.remove();
         OAuth2AuthorizedClient client = authorizeShared(authorizeRequest);
-        if (client == null) {
-            HANDED_OUT.remove();
-        } else {
+        if (client != null) {
             HANDED_OUT.set(new HandedOut(client.getClientRegistration().getRegistrationId(),
                 client.getPrincipalName(), client.getAccessToken()));
         }

@@ -17,8 +17,10 @@ import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The stale-401 rule: a 401 evicts the stored authorized client only if it still holds the token that failed. */
 class StaleAwareAuthorizationFailureHandlerTest {
@@ -66,6 +68,28 @@ class StaleAwareAuthorizationFailureHandlerTest {
         handler.onAuthorizationFailure(INVALID_TOKEN, ALICE, Map.of());
 
         assertThat(stored()).isEqualTo("fresh");
+    }
+
+    @Test
+    void aFailedAuthorizeForgetsTheTokenThisThreadWasHandedBefore() {
+        ClientAuthorizationException invalidGrant = new ClientAuthorizationException(
+            new OAuth2Error(OAuth2ErrorCodes.INVALID_GRANT), "orders");
+        AtomicInteger calls = new AtomicInteger();
+        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+            if (calls.incrementAndGet() == 1) {
+                return client("old");
+            }
+            throw invalidGrant; // the stored client's refresh token was revoked
+        }, TokenRefreshRegistry.ofDefaults());
+        OAuth2AuthorizeRequest request = OAuth2AuthorizeRequest.withClientRegistrationId("orders").principal(ALICE)
+            .build();
+        manager.authorize(request);
+        clients.saveAuthorizedClient(client("expired"), ALICE); // refreshed elsewhere, since expired
+        assertThatThrownBy(() -> manager.authorize(request)).isSameAs(invalidGrant);
+
+        handler.onAuthorizationFailure(invalidGrant, ALICE, Map.of());
+
+        assertThat(clients.<OAuth2AuthorizedClient>loadAuthorizedClient("orders", "alice")).isNull();
     }
 
     @Test

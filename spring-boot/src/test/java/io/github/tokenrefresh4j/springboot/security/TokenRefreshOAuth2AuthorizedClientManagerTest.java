@@ -1,10 +1,14 @@
 package io.github.tokenrefresh4j.springboot.security;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.TokenRefreshConfig;
+import io.github.tokenrefresh4j.TokenRefreshDecorator;
+import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.authentication.TestingAuthenticationToken;
+import org.springframework.security.oauth2.client.OAuth2AuthorizationContext;
 import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
@@ -13,6 +17,8 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
+import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -175,9 +182,99 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
                 Mono.just(client(context.get("exchange")))), registry);
 
         OAuth2AuthorizedClient client = manager.authorize(request("alice"))
-            .contextWrite(context -> context.put("exchange", "alice")).block(java.time.Duration.ofSeconds(30));
+            .contextWrite(context -> context.put("exchange", "alice")).block(Duration.ofSeconds(30));
 
         assertThat(client.getPrincipalName()).isEqualTo("alice");
+    }
+
+    @Test
+    void aCallThatBringsItsOwnAuthorizedClientIsNotGivenAnotherCallersAnswer() throws Exception {
+        OAuth2AuthorizedClient reauthorized = client("alice", "reauthorized");
+        OAuth2AuthorizedClient loaded = client("alice");
+        assertOwnAnswerWhileAPlainCallIsInFlight(loaded, reauthorized,
+            OAuth2AuthorizeRequest.withAuthorizedClient(client("alice", "rejected"))
+                .principal(new TestingAuthenticationToken("alice", null)).build());
+    }
+
+    @Test
+    void aCallWithOtherAttributesIsNotGivenAnotherCallersAnswer() throws Exception {
+        OAuth2AuthorizedClient narrower = client("alice", "narrower-scope");
+        assertOwnAnswerWhileAPlainCallIsInFlight(client("alice"), narrower,
+            OAuth2AuthorizeRequest.withClientRegistrationId(REGISTRATION.getRegistrationId())
+                .principal(new TestingAuthenticationToken("alice", null))
+                .attribute(OAuth2AuthorizationContext.REQUEST_SCOPE_ATTRIBUTE_NAME, new String[] {"read"}).build());
+    }
+
+    private void assertOwnAnswerWhileAPlainCallIsInFlight(OAuth2AuthorizedClient plainAnswer,
+                                                          OAuth2AuthorizedClient ownAnswer,
+                                                          OAuth2AuthorizeRequest own) throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+            calls.incrementAndGet();
+            if (request == own) {
+                return ownAnswer;
+            }
+            awaitRelease(release);
+            return plainAnswer;
+        }, registry);
+        Future<OAuth2AuthorizedClient> plain = threads.submit(() -> manager.authorize(request("alice")));
+        await().atMost(30, TimeUnit.SECONDS).until(() -> calls.get() == 1);
+        AtomicReference<Thread> ownThread = new AtomicReference<>();
+        Future<OAuth2AuthorizedClient> answer = threads.submit(() -> {
+            ownThread.set(Thread.currentThread());
+            return manager.authorize(own);
+        });
+        // Either it made its own call, or it is parked on the plain call's flight.
+        await().atMost(30, TimeUnit.SECONDS).until(() -> answer.isDone()
+            || ownThread.get() != null && ownThread.get().getState() == Thread.State.TIMED_WAITING);
+        release.countDown();
+
+        assertThat(answer.get(30, TimeUnit.SECONDS)).isSameAs(ownAnswer);
+        assertThat(plain.get(30, TimeUnit.SECONDS)).isSameAs(plainAnswer);
+        assertThat(manager.toString()).contains("flightsInProgress=0");
+    }
+
+    @Test
+    void aReactiveCallThatNeverAnswersFailsEverySubscriberAfterTheRefreshTimeoutAndLeavesNoKey() {
+        TokenRefreshRegistry quick = TokenRefreshRegistry.of(TokenRefreshConfig.custom()
+            .refreshTimeout(Duration.ofMillis(100)).build());
+        AtomicInteger calls = new AtomicInteger();
+        OAuth2AuthorizedClient client = client("alice");
+        ReactiveTokenRefreshOAuth2AuthorizedClientManager manager =
+            new ReactiveTokenRefreshOAuth2AuthorizedClientManager(request ->
+                calls.incrementAndGet() == 1 ? Mono.never() : Mono.just(client), quick);
+        List<Throwable> firstFailure = new ArrayList<>();
+        manager.authorize(request("alice")).subscribe(c -> { }, firstFailure::add);
+
+        assertThatThrownBy(() -> manager.authorize(request("alice")).block(Duration.ofSeconds(30)))
+            .isInstanceOf(TokenRefreshException.class).hasMessageContaining("orders")
+            .hasMessageNotContaining("alice");
+        await().atMost(30, TimeUnit.SECONDS).until(() -> firstFailure.size() == 1);
+        assertThat(firstFailure.get(0)).isInstanceOf(TokenRefreshException.class);
+        assertThat(manager.authorize(request("alice")).block(Duration.ofSeconds(30))).isSameAs(client);
+        assertThat(calls).hasValue(2);
+        assertThat(manager.toString()).contains("flightsInProgress=0");
+    }
+
+    @Test
+    void theDecoratorsOfARegistryThatIsGoneAreNotKeptAlive() {
+        WeakReference<TokenRefreshDecorator> decorator = registrationDecoratorOfAThrowawayRegistry();
+
+        await().atMost(30, TimeUnit.SECONDS).until(() -> {
+            System.gc();
+            return decorator.get() == null;
+        });
+    }
+
+    private static WeakReference<TokenRefreshDecorator> registrationDecoratorOfAThrowawayRegistry() {
+        TokenRefreshRegistry throwaway = TokenRefreshRegistry.ofDefaults();
+        // answered from the store (issued before the call): the decorator is created but has nothing scheduled
+        Instant issued = Instant.now().minusSeconds(60);
+        OAuth2AuthorizedClient stored = new OAuth2AuthorizedClient(REGISTRATION, "alice", new OAuth2AccessToken(
+            OAuth2AccessToken.TokenType.BEARER, "stored", issued, issued.plusSeconds(3600)));
+        new TokenRefreshOAuth2AuthorizedClientManager(request -> stored, throwaway).authorize(request("alice"));
+        return new WeakReference<>(throwaway.find("orders").orElseThrow());
     }
 
     private static OAuth2AuthorizeRequest request(String principal) {
@@ -186,9 +283,13 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
     }
 
     private static OAuth2AuthorizedClient client(String principal) {
+        return client(principal, "token-of-" + principal);
+    }
+
+    private static OAuth2AuthorizedClient client(String principal, String token) {
         Instant now = Instant.now();
         return new OAuth2AuthorizedClient(REGISTRATION, principal, new OAuth2AccessToken(
-            OAuth2AccessToken.TokenType.BEARER, "token-of-" + principal, now, now.plusSeconds(3600)));
+            OAuth2AccessToken.TokenType.BEARER, token, now, now.plusSeconds(3600)));
     }
 
     private static void awaitRelease(CountDownLatch latch) {
