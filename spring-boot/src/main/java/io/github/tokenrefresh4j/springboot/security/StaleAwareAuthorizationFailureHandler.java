@@ -9,6 +9,7 @@ import org.springframework.security.oauth2.client.RemoveAuthorizedClientOAuth2Au
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 
+import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Objects;
 
@@ -52,7 +53,7 @@ public final class StaleAwareAuthorizationFailureHandler implements OAuth2Author
                                        Map<String, Object> attributes) {
         if (authorizationException instanceof ClientAuthorizationException clientException && principal != null) {
             String registrationId = clientException.getClientRegistrationId();
-            OAuth2AccessToken used = usedToken(registrationId, principal.getName(), attributes);
+            byte[] used = usedToken(registrationId, principal.getName(), attributes);
             if (used != null) {
                 OAuth2AuthorizedClient stored = authorizedClientService.loadAuthorizedClient(registrationId,
                     principal.getName());
@@ -64,22 +65,22 @@ public final class StaleAwareAuthorizationFailureHandler implements OAuth2Author
         remover.onAuthorizationFailure(authorizationException, principal, attributes);
     }
 
-    private static OAuth2AccessToken usedToken(String registrationId, String principalName,
-                                               Map<String, Object> attributes) {
-        OAuth2AccessToken fromThread = TokenRefreshOAuth2AuthorizedClientManager.takeHandedOut(registrationId,
-            principalName);
+    /** @return the digest of the access token the failed request used, or null when nothing says */
+    private static byte[] usedToken(String registrationId, String principalName, Map<String, Object> attributes) {
+        byte[] fromThread = TokenRefreshOAuth2AuthorizedClientManager.takeHandedOut(registrationId, principalName);
         Object token = attributes == null ? null : attributes.get(ACCESS_TOKEN_ATTRIBUTE);
         if (token instanceof OAuth2AccessToken accessToken) {
-            return accessToken;
+            return TokenRefreshOAuth2AuthorizedClientManager.digest(accessToken);
         }
         Object client = attributes == null ? null : attributes.get(OAuth2AuthorizedClient.class.getName());
         if (client instanceof OAuth2AuthorizedClient authorizedClient) {
-            return authorizedClient.getAccessToken();
+            return TokenRefreshOAuth2AuthorizedClientManager.digest(authorizedClient.getAccessToken());
         }
         return fromThread;
     }
 
-    private static boolean sameToken(OAuth2AccessToken stored, OAuth2AccessToken used) {
-        return stored != null && stored.getTokenValue().equals(used.getTokenValue());
+    private static boolean sameToken(OAuth2AccessToken stored, byte[] used) {
+        return stored != null
+            && MessageDigest.isEqual(TokenRefreshOAuth2AuthorizedClientManager.digest(stored), used);
     }
 }

@@ -7,6 +7,9 @@ import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -43,10 +46,12 @@ import java.util.concurrent.TimeoutException;
 public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2AuthorizedClientManager {
 
     /**
-     * The access token this thread was last handed, for {@link StaleAwareAuthorizationFailureHandler}; one entry
-     * per thread, replaced by the thread's next call and removed when the handler takes it.
+     * What this thread was last handed, for {@link StaleAwareAuthorizationFailureHandler}: registration id,
+     * principal name and a digest of the access token ({@link #digest}). One entry per thread, replaced by the
+     * thread's next call and removed when the handler takes it. JDK types only, and no token value: an idle pool
+     * thread pins no class loader of the application and holds no secret.
      */
-    private static final ThreadLocal<HandedOut> HANDED_OUT = new ThreadLocal<>();
+    static final ThreadLocal<Object[]> HANDED_OUT = new ThreadLocal<>();
 
     private final OAuth2AuthorizedClientManager delegate;
     private final Flights flights;
@@ -72,8 +77,8 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
         HANDED_OUT.remove();
         OAuth2AuthorizedClient client = authorizeShared(authorizeRequest);
         if (client != null) {
-            HANDED_OUT.set(new HandedOut(client.getClientRegistration().getRegistrationId(),
-                client.getPrincipalName(), client.getAccessToken()));
+            HANDED_OUT.set(new Object[] {client.getClientRegistration().getRegistrationId(),
+                client.getPrincipalName(), digest(client.getAccessToken())});
         }
         return client;
     }
@@ -109,17 +114,21 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
     }
 
     /** @return the access token this thread was last handed for the registration and principal, taken once */
-    static OAuth2AccessToken takeHandedOut(String registrationId, String principalName) {
-        HandedOut handedOut = HANDED_OUT.get();
+    /** @return the digest of the access token this thread was handed for that client, or null; forgets it */
+    static byte[] takeHandedOut(String registrationId, String principalName) {
+        Object[] handedOut = HANDED_OUT.get();
         HANDED_OUT.remove();
-        return handedOut != null && handedOut.registrationId().equals(registrationId)
-            && handedOut.principalName().equals(principalName) ? handedOut.accessToken() : null;
+        return handedOut != null && handedOut[0].equals(registrationId) && handedOut[1].equals(principalName)
+            ? (byte[]) handedOut[2] : null;
     }
 
-    private record HandedOut(String registrationId, String principalName, OAuth2AccessToken accessToken) {
-        @Override
-        public String toString() {
-            return "HandedOut{registrationId=" + registrationId + '}';
+    /** SHA-256 of the token value: tells two tokens apart without keeping either. */
+    static byte[] digest(OAuth2AccessToken accessToken) {
+        try {
+            return MessageDigest.getInstance("SHA-256")
+                .digest(accessToken.getTokenValue().getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform supports SHA-256", e);
         }
     }
 

@@ -16,6 +16,7 @@ import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -68,6 +69,22 @@ class StaleAwareAuthorizationFailureHandlerTest {
         handler.onAuthorizationFailure(INVALID_TOKEN, ALICE, Map.of());
 
         assertThat(stored()).isEqualTo("fresh");
+    }
+
+    @Test
+    void whatThisThreadKeepsAfterAnAuthorizeHoldsNoTokenValueAndNoClassOfTheStarter() {
+        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(
+            request -> client("secret-token-value"), TokenRefreshRegistry.ofDefaults());
+        manager.authorize(OAuth2AuthorizeRequest.withClientRegistrationId("orders").principal(ALICE).build());
+
+        // A pool thread keeps this until its next authorize: it must pin no class loader and hold no token.
+        Object kept = TokenRefreshOAuth2AuthorizedClientManager.HANDED_OUT.get();
+        assertThat(kept.getClass().getClassLoader()).as("a JDK class").isNull();
+        assertThat((Object[]) kept).allSatisfy(part -> {
+            assertThat(part.getClass().getClassLoader()).as("a JDK class").isNull();
+            assertThat(part).isNotEqualTo("secret-token-value");
+        });
+        assertThat(Arrays.deepToString((Object[]) kept)).doesNotContain("secret-token-value");
     }
 
     @Test
