@@ -709,10 +709,15 @@ class TokenRefreshDecoratorTest {
         @Test
         void resultArrivingAfterItsCallerCancelledIsReleasedNotLost() throws Exception {
             TokenRefreshDecorator decorator = decorator(config().build());
+            decorator.executeSupplier(() -> "a token first, so that the call below runs at once");
             CompletableFuture<AutoCloseable> inFlight = new CompletableFuture<>();
-            CompletableFuture<AutoCloseable> cancelled = decorator.executeCompletionStage(token -> inFlight)
-                .toCompletableFuture();
+            AtomicInteger callsMade = new AtomicInteger();
+            CompletableFuture<AutoCloseable> cancelled = decorator.executeCompletionStage(token -> {
+                callsMade.incrementAndGet();
+                return inFlight;
+            }).toCompletableFuture();
             AtomicBoolean closed = new AtomicBoolean();
+            assertThat(callsMade).as("the call is running").hasValue(1);
 
             assertThat(cancelled.cancel(true)).isTrue();
             inFlight.complete(() -> closed.set(true)); // e.g. a response whose connection nobody else will release
