@@ -7,6 +7,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -128,6 +129,7 @@ public final class RetryingUnaryCall<ReqT, RespT> extends ClientCall<ReqT, RespT
 
     /** Ends the call now: the running attempt is cancelled, a wait for a refresh ends, the listener is closed. */
     private void abort(Status status) {
+        deliver(CallOutcome.of(status)); // first: what the cancellations below complete is delivered no more
         ClientCall<ReqT, RespT> call = current;
         if (call != null) {
             call.cancel(status.getDescription(), status.getCause());
@@ -136,7 +138,6 @@ public final class RetryingUnaryCall<ReqT, RespT> extends ClientCall<ReqT, RespT
         if (pending != null) {
             pending.cancel(false); // ends a wait for a refresh; the shared refresh goes on
         }
-        deliver(CallOutcome.of(status));
     }
 
     private void watchDeadlineAndContext() {
@@ -146,9 +147,7 @@ public final class RetryingUnaryCall<ReqT, RespT> extends ClientCall<ReqT, RespT
                 "deadline exceeded while waiting for an access token or its attempt")),
                 tokens.getTokenRefreshConfig().getScheduler());
         }
-        Context.CancellationListener onCancel = cancelled -> abort(cancelled.cancellationCause() != null
-            ? Status.CANCELLED.withDescription("context cancelled").withCause(cancelled.cancellationCause())
-            : Status.CANCELLED.withDescription("context cancelled"));
+        Context.CancellationListener onCancel = cancelled -> abort(Contexts.statusFromCancelled(cancelled));
         contextListener = onCancel;
         context.addListener(onCancel, Runnable::run); // a no-op for a context that cannot be cancelled
     }
