@@ -1,0 +1,150 @@
+package io.github.tokenrefresh4j.mcp;
+
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An MCP server made with the SDK's own server side ({@link HttpServletStreamableServerTransportProvider} in an
+ * embedded Tomcat on 127.0.0.1) with one tool, {@code echo}, behind a bearer check that accepts only the tokens in
+ * {@link #valid} and answers others {@code 401} with {@code Bearer error="invalid_token"}. After {@link #holdNext()}
+ * the next request is held before its token is checked, until {@link #release()}.
+ */
+final class BearerMcpServer implements AutoCloseable {
+
+    final Set<String> valid = ConcurrentHashMap.newKeySet();
+    /** The Authorization header of every request, in arrival order. */
+    final List<String> seen = new CopyOnWriteArrayList<>();
+    final AtomicInteger rejections = new AtomicInteger();
+    final AtomicInteger toolCalls = new AtomicInteger();
+    final CountDownLatch heldArrived = new CountDownLatch(1);
+
+    private final CountDownLatch heldRelease = new CountDownLatch(1);
+    private final AtomicBoolean hold = new AtomicBoolean();
+    private final Tomcat tomcat = new Tomcat();
+    private final McpSyncServer mcp;
+    private final Path baseDir;
+    private final int port;
+
+    BearerMcpServer() throws IOException, LifecycleException {
+        HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
+            .mcpEndpoint("/mcp")
+            .build();
+        mcp = McpServer.sync(transport)
+            .serverInfo("bearer-test", "1.0")
+            .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
+            .tools(McpServerFeatures.SyncToolSpecification.builder()
+                .tool(McpSchema.Tool.builder().name("echo").description("echoes its text")
+                    .inputSchema(Map.of("type", "object", "properties", Map.of("text", Map.of("type", "string"))))
+                    .build())
+                .callHandler((exchange, request) -> {
+                    toolCalls.incrementAndGet();
+                    return McpSchema.CallToolResult.builder()
+                        .addTextContent("echo " + request.arguments().get("text"))
+                        .build();
+                })
+                .build())
+            .build();
+
+        baseDir = Files.createTempDirectory("mcp-tomcat");
+        tomcat.setBaseDir(baseDir.toString());
+        Connector connector = new Connector();
+        connector.setPort(0);
+        connector.setProperty("address", "127.0.0.1");
+        tomcat.getService().addConnector(connector);
+        tomcat.setConnector(connector);
+        Context context = tomcat.addContext("", baseDir.toString());
+        Tomcat.addServlet(context, "mcp", new BearerCheck(transport)).setAsyncSupported(true);
+        context.addServletMappingDecoded("/*", "mcp");
+        tomcat.start();
+        port = connector.getLocalPort();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    void holdNext() {
+        hold.set(true);
+    }
+
+    void release() {
+        heldRelease.countDown();
+    }
+
+    long count(String authorization) {
+        return seen.stream().filter(authorization::equals).count();
+    }
+
+    @Override
+    public void close() throws Exception {
+        heldRelease.countDown();
+        mcp.close();
+        tomcat.stop();
+        tomcat.destroy();
+        try (var files = Files.walk(baseDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private final class BearerCheck extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @SuppressWarnings("serial")
+        private final HttpServlet mcpServlet;
+
+        BearerCheck(HttpServlet mcpServlet) {
+            this.mcpServlet = mcpServlet;
+        }
+
+        @Override
+        public void init() throws ServletException {
+            mcpServlet.init(getServletConfig());
+        }
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+            String authorization = request.getHeader("Authorization");
+            seen.add(String.valueOf(authorization));
+            if (hold.compareAndSet(true, false)) {
+                heldArrived.countDown();
+                try {
+                    heldRelease.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (authorization == null || !authorization.startsWith("Bearer ")
+                || !valid.contains(authorization.substring("Bearer ".length()))) {
+                rejections.incrementAndGet();
+                response.setStatus(401);
+                response.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+                return;
+            }
+            mcpServlet.service(request, response);
+        }
+    }
+}
