@@ -83,7 +83,7 @@ public class McpAdapterBenchmark {
         String url = "http://127.0.0.1:" + connector.getLocalPort();
 
         bare = McpClient.sync(HttpClientStreamableHttpTransport.builder(url).endpoint("/mcp")
-            .httpRequestCustomizer((builder, method, uri, body, ctx) -> builder.setHeader("Authorization", "Bearer raw"))
+            .addHttpRequestCustomizer((builder, method, uri, body, ctx) -> builder.setHeader("Authorization", "Bearer raw"))
             .build()).build();
         bare.initialize();
 

@@ -66,7 +66,7 @@ class TokenRefreshMcpTransportTest {
         if (mode == Mode.ASYNC) {
             TokenRefreshMcpTransport.configure(builder, tokens);
         } else {
-            builder.httpRequestCustomizer(TokenRefreshMcpTransport.syncRequestCustomizer(tokens))
+            builder.addHttpRequestCustomizer(TokenRefreshMcpTransport.syncRequestCustomizer(tokens))
                 .authorizationErrorHandler(McpHttpClientTransportAuthorizationErrorHandler.fromSync(
                     TokenRefreshMcpTransport.syncAuthorizationErrorHandler(tokens)));
         }
