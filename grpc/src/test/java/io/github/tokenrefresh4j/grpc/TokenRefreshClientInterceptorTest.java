@@ -254,6 +254,17 @@ class TokenRefreshClientInterceptorTest {
             .isInstanceOf(NullPointerException.class).hasMessage("tokens must not be null");
     }
 
+    @Test
+    void aUnaryCallCancelledBeforeItStartedEndsQuietlyAndSendsNothing() throws Exception {
+        TokenRefreshDecorator tokens = TokenRefreshClientInterceptor.decorator("echo", current -> issue());
+        Channel channel = start(Transport.IN_PROCESS, tokens);
+
+        channel.newCall(EchoServer.SAY, CallOptions.DEFAULT).cancel("never started", null);
+
+        assertThat(server.seen).isEmpty();
+        assertThat(refreshes).hasValue(0);
+    }
+
     private TokenRefreshDecorator hungForAMinute() {
         return TokenRefreshDecorator.of("echo", TokenRefreshConfig.custom()
             .refreshOnResult(TokenRefreshClientInterceptor.UNAUTHENTICATED)

@@ -191,8 +191,8 @@ public final class RetryingUnaryCall<ReqT, RespT> extends ClientCall<ReqT, RespT
 
     @SuppressWarnings("unchecked")
     private void deliver(CallOutcome settled) {
-        if (!delivered.compareAndSet(false, true)) {
-            return;
+        if (!delivered.compareAndSet(false, true) || listener == null) {
+            return; // delivered already, or cancelled before start: there is no listener to tell
         }
         ScheduledFuture<?> timer = deadlineTimer;
         if (timer != null) {
