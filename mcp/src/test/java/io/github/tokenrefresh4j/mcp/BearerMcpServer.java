@@ -3,6 +3,7 @@ package io.github.tokenrefresh4j.mcp;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.HttpServletSseServerTransportProvider;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import jakarta.servlet.ServletException;
@@ -27,8 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An MCP server made with the SDK's own server side ({@link HttpServletStreamableServerTransportProvider} in an
- * embedded Tomcat on 127.0.0.1) with one tool, {@code echo}, behind a bearer check that accepts only the tokens in
+ * An MCP server made with the SDK's own server side ({@link HttpServletStreamableServerTransportProvider}, or
+ * {@link HttpServletSseServerTransportProvider}, in an embedded Tomcat on 127.0.0.1) with one tool, {@code echo}, behind a bearer check that accepts only the tokens in
  * {@link #valid} and answers others {@code 401} with {@code Bearer error="invalid_token"}. After {@link #holdNext()}
  * the next request is held before its token is checked, until {@link #release()}.
  */
@@ -48,25 +49,42 @@ final class BearerMcpServer implements AutoCloseable {
     private final Path baseDir;
     private final int port;
 
+    /** The Streamable HTTP server transport, at {@code /mcp}. */
     BearerMcpServer() throws IOException, LifecycleException {
-        HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
-            .mcpEndpoint("/mcp")
-            .build();
-        mcp = McpServer.sync(transport)
-            .serverInfo("bearer-test", "1.0")
-            .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-            .tools(McpServerFeatures.SyncToolSpecification.builder()
-                .tool(McpSchema.Tool.builder().name("echo").description("echoes its text")
-                    .inputSchema(Map.of("type", "object", "properties", Map.of("text", Map.of("type", "string"))))
-                    .build())
-                .callHandler((exchange, request) -> {
-                    toolCalls.incrementAndGet();
-                    return McpSchema.CallToolResult.builder()
-                        .addTextContent("echo " + request.arguments().get("text"))
-                        .build();
-                })
+        this(false);
+    }
+
+    /**
+     * @param sse the deprecated HTTP+SSE server transport ({@code /sse}, messages to {@code /mcp/message}) instead of
+     *            the Streamable HTTP one
+     */
+    BearerMcpServer(boolean sse) throws IOException, LifecycleException {
+        McpServerFeatures.SyncToolSpecification echo = McpServerFeatures.SyncToolSpecification.builder()
+            .tool(McpSchema.Tool.builder().name("echo").description("echoes its text")
+                .inputSchema(Map.of("type", "object", "properties", Map.of("text", Map.of("type", "string"))))
                 .build())
+            .callHandler((exchange, request) -> {
+                toolCalls.incrementAndGet();
+                return McpSchema.CallToolResult.builder()
+                    .addTextContent("echo " + request.arguments().get("text"))
+                    .build();
+            })
             .build();
+        McpSchema.ServerCapabilities capabilities = McpSchema.ServerCapabilities.builder().tools(true).build();
+        HttpServlet transport;
+        if (sse) {
+            HttpServletSseServerTransportProvider provider = HttpServletSseServerTransportProvider.builder()
+                .messageEndpoint("/mcp/message").sseEndpoint("/sse").build();
+            mcp = McpServer.sync(provider).serverInfo("bearer-test", "1.0").capabilities(capabilities).tools(echo)
+                .build();
+            transport = provider;
+        } else {
+            HttpServletStreamableServerTransportProvider provider = HttpServletStreamableServerTransportProvider
+                .builder().mcpEndpoint("/mcp").build();
+            mcp = McpServer.sync(provider).serverInfo("bearer-test", "1.0").capabilities(capabilities).tools(echo)
+                .build();
+            transport = provider;
+        }
 
         baseDir = Files.createTempDirectory("mcp-tomcat");
         tomcat.setBaseDir(baseDir.toString());

@@ -7,6 +7,7 @@ import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefresher;
 import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
 import io.modelcontextprotocol.client.transport.customizer.McpHttpClientTransportAuthorizationErrorHandler;
@@ -225,6 +226,22 @@ class TokenRefreshMcpTransportTest {
         assertThat(refreshes).hasValue(2);
         // the SDK's session sends a request on its own subscription: the cancelled call's request may still be sent
         // once the token arrives, but its caller was freed at once
+    }
+
+    @Test
+    void theSseTransportCarriesTheDecoratorsToken() throws Exception {
+        server = new BearerMcpServer(true);
+        resources.add(server);
+        TokenRefreshDecorator tokens = TokenRefreshMcpTransport.decorator("tools", current -> issue());
+        McpAsyncClient client = McpClient.async(TokenRefreshMcpTransport.configure(
+                HttpClientSseClientTransport.builder(server.url()).sseEndpoint("/sse"), tokens).build())
+            .requestTimeout(Duration.ofSeconds(30)).build();
+        resources.add(0, client::close);
+        client.initialize().block(Duration.ofSeconds(30));
+
+        assertThat(echo(client, "a").block(Duration.ofSeconds(30))).isEqualTo("echo a");
+        assertThat(server.seen).isNotEmpty().containsOnly("Bearer token-1");
+        assertThat(server.toolCalls).hasValue(1);
     }
 
     @Test
