@@ -166,6 +166,13 @@ class TokenRefreshClientInterceptorTest {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
                 assertThat(e.getStatus().getCause()).isInstanceOf(TokenRefreshException.class);
             });
+        // a stream that needs a token now is refused too (the failure cooldown), through its call credentials
+        Iterator<String> stream = ClientCalls.blockingServerStreamingCall(channel, EchoServer.STREAM,
+            CallOptions.DEFAULT, "b");
+        assertThatThrownBy(stream::hasNext).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(e.getStatus().getCause()).isInstanceOf(TokenRefreshException.class);
+        });
         assertThat(server.seen).isEmpty();
         assertThat(hang.getCount()).isEqualTo(1); // the refresher still hangs: the timeout freed the caller
     }
@@ -180,6 +187,10 @@ class TokenRefreshClientInterceptorTest {
             CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS), "a"))
             .isInstanceOfSatisfying(StatusRuntimeException.class,
                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        Iterator<String> stream = ClientCalls.blockingServerStreamingCall(channel, EchoServer.STREAM,
+            CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS), "b");
+        assertThatThrownBy(stream::hasNext).isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
         assertThat(hang.getCount()).isEqualTo(1);
         assertThat(server.seen).isEmpty();
     }
