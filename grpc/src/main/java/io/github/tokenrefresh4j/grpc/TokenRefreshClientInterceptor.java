@@ -44,6 +44,8 @@ import java.util.function.Predicate;
  *       cause is the {@link io.github.tokenrefresh4j.TokenRefreshException}.</li>
  *   <li>What counts as rejected is the decorator's {@code refreshOnResult}: {@link #UNAUTHENTICATED}, as
  *       {@link #decorator(String, TokenRefresher)} sets.</li>
+ *   <li>Every call through the interceptor gets the decorator's token. A call that sets its own {@code authorization}
+ *       metadata would send both: give such calls a channel without this interceptor.</li>
  * </ul>
  */
 public final class TokenRefreshClientInterceptor implements ClientInterceptor {
