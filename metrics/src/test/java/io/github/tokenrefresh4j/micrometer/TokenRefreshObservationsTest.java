@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.micrometer;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.MutableClock;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
@@ -13,11 +14,8 @@ import io.micrometer.observation.tck.TestObservationRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +38,7 @@ class TokenRefreshObservationsTest {
 
     private final TestObservationRegistry registry = TestObservationRegistry.create();
     private final List<Observation.Context> stopped = new CopyOnWriteArrayList<>();
-    private final MutableClock clock = new MutableClock();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
     private final AtomicInteger issued = new AtomicInteger();
     private final ExecutorService callers = Executors.newFixedThreadPool(64);
 
@@ -245,29 +243,6 @@ class TokenRefreshObservationsTest {
             String all = context.getName() + context.getContextualName() + context.getAllKeyValues()
                 + context.getParentObservation() + context.getError();
             assertThat(all).doesNotContain("secret-token");
-        }
-    }
-
-    static final class MutableClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-12-01T10:00:00Z");
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.micrometer;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.MutableClock;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.micrometer.observation.Observation;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +49,7 @@ class TokenRefreshTracingEndToEndTest {
         .addSpanProcessor(SimpleSpanProcessor.create(exporter))
         .build();
     private final ObservationRegistry registry = ObservationRegistry.create();
-    private final TokenRefreshObservationsTest.MutableClock clock = new TokenRefreshObservationsTest.MutableClock();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
     private final AtomicInteger issued = new AtomicInteger();
     private final ExecutorService callers = Executors.newFixedThreadPool(64);
 
