@@ -99,16 +99,13 @@ final class ObservedRefreshes {
         return from -> {
             Task task = TASK.get();
             RefreshReason reason = reasonFrom(from);
+            // A background refresh is a root: set explicitly, over whatever this executor thread has in scope.
             Observation parent = task == null || reason == RefreshReason.AHEAD ? null : task.parent;
             Observation observation = Observation.createNotStarted(TokenRefreshObservations.REFRESH_OBSERVATION,
                     registry)
                 .parentObservation(parent)
                 .lowCardinalityKeyValue(NAME_KEY, name)
                 .lowCardinalityKeyValue(REASON_KEY, tag(reason));
-            if (parent == null) {
-                // a root: not the child of whatever this executor thread may have in scope
-                observation.parentObservation(null);
-            }
             observation.start();
             current.set(observation);
             if (task != null) {
