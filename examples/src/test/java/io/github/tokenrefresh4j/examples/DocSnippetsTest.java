@@ -31,6 +31,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -67,6 +68,17 @@ class DocSnippetsTest {
     @Test
     void snippetsAreFound() {
         assertThat(snippets()).extracting(Snippet::file).contains("README.md", "docs/getting-started.md");
+    }
+
+    @Test
+    void aFailingSnippetIsReportedByFileBlockAndLine() {
+        Snippet fragment = new Snippet("docs/example.md", 2, 40, "TokenRefreshDecorator tokens = null;\n");
+        assertThatThrownBy(() -> compile(fragment)).hasMessageContaining("docs/example.md java block 2 (line 40)")
+            .hasMessageContaining("not a complete compilation unit");
+
+        Snippet broken = new Snippet("docs/example.md", 3, 50, "class Broken {\n    int x = \"text\";\n}\n");
+        assertThatThrownBy(() -> compile(broken)).hasMessageContaining("docs/example.md java block 3 (line 50)")
+            .hasMessageContaining("line 52 of docs/example.md");
     }
 
     static List<Snippet> snippets() {

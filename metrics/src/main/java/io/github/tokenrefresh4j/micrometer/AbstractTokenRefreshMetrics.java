@@ -186,7 +186,11 @@ abstract class AbstractTokenRefreshMetrics {
         if (expiresAt == null) {
             return Double.NaN;
         }
-        Duration remaining = Duration.between(decorator.getTokenRefreshConfig().getClock().instant(), expiresAt);
+        return secondsUntil(decorator, expiresAt);
+    }
+
+    private static double secondsUntil(TokenRefreshDecorator decorator, Instant instant) {
+        Duration remaining = Duration.between(decorator.getTokenRefreshConfig().getClock().instant(), instant);
         return remaining.getSeconds() + remaining.getNano() / 1e9;
     }
 
@@ -196,8 +200,7 @@ abstract class AbstractTokenRefreshMetrics {
         if (end == null) {
             return 0;
         }
-        Duration remaining = Duration.between(decorator.getTokenRefreshConfig().getClock().instant(), end);
-        return remaining.isNegative() ? 0 : remaining.getSeconds() + remaining.getNano() / 1e9;
+        return Math.max(0, secondsUntil(decorator, end));
     }
 
     /** The feed of {@code decorator}, created with its one event consumer on first use. */

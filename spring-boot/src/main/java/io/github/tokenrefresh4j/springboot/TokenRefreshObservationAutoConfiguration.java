@@ -14,6 +14,13 @@ import org.springframework.context.annotation.Bean;
  * Brave), each refresh is a {@code tokenrefresh.refresh} span under the request that triggered it, and each call
  * that waited for it a {@code tokenrefresh.wait} span. Off with {@code tokenrefresh4j.observations.enabled=false};
  * without an {@code ObservationRegistry} bean decorators are built as they are.
+ *
+ * <pre>{@code
+ * # application.yml: nothing to add for traces; to turn them off
+ * tokenrefresh4j:
+ *   observations:
+ *     enabled: false
+ * }</pre>
  */
 @AutoConfiguration(before = TokenRefreshAutoConfiguration.class)
 @ConditionalOnClass({ObservationRegistry.class, TokenRefreshObservations.class})
