@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.micrometer;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.ManualScheduler;
 import io.github.tokenrefresh4j.MutableClock;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
@@ -212,6 +213,41 @@ class TokenRefreshObservationsTest {
         assertThat(key(failed, "reason")).isEqualTo("initial");
         assertThat(failed.getError()).isNull();
         assertNoTokenValueIn(stopped);
+    }
+
+    @Test
+    void timedOutRefreshEndsAtTheTimeoutAsFailedWithItsWaitsAndItsLateTokenAddsNoSecondObservation()
+        throws Exception {
+        ManualScheduler scheduler = new ManualScheduler();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry).decorator("orders-api",
+            TokenRefreshConfig.from(config()).scheduler(scheduler).build(), current -> {
+                started.countDown();
+                release.await();
+                return newToken();
+            });
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(
+            () -> inRequest("http.request", r -> tokens.executeFunction(AccessToken::value)), callers);
+        assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> second = CompletableFuture.supplyAsync(
+            () -> inRequest("http.request", r -> tokens.executeFunction(AccessToken::value)), callers);
+        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfCoalescedCalls() == 1);
+
+        scheduler.takeScheduled().run(); // the refresh timeout fires while the refresher still runs
+
+        for (CompletableFuture<String> call : List.of(first, second)) {
+            assertThatThrownBy(() -> call.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(TokenRefreshException.class);
+        }
+        Observation.Context refresh = named(TokenRefreshObservations.REFRESH_OBSERVATION).get(0);
+        assertThat(key(refresh, "outcome")).isEqualTo("failed");
+        assertThat(named(TokenRefreshObservations.WAIT_OBSERVATION)).singleElement()
+            .satisfies(wait -> assertThat(key(wait, "outcome")).isEqualTo("failed"));
+
+        release.countDown(); // its late token is installed: no second refresh observation
+        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfSuccessfulRefreshes() == 1);
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("secret-token-1");
+        assertThat(named(TokenRefreshObservations.REFRESH_OBSERVATION)).hasSize(1);
     }
 
     @Test
