@@ -186,8 +186,21 @@ abstract class AbstractTokenRefreshMetrics {
         if (expiresAt == null) {
             return Double.NaN;
         }
-        Duration remaining = Duration.between(decorator.getTokenRefreshConfig().getClock().instant(), expiresAt);
+        return secondsUntil(decorator, expiresAt);
+    }
+
+    private static double secondsUntil(TokenRefreshDecorator decorator, Instant instant) {
+        Duration remaining = Duration.between(decorator.getTokenRefreshConfig().getClock().instant(), instant);
         return remaining.getSeconds() + remaining.getNano() / 1e9;
+    }
+
+    /** Seconds until the failure cooldown ends by the decorator's clock; 0 when none is in force. */
+    static double cooldownRemainingSeconds(TokenRefreshDecorator decorator) {
+        Instant end = decorator.getMetrics().getCooldownEnd().orElse(null);
+        if (end == null) {
+            return 0;
+        }
+        return Math.max(0, secondsUntil(decorator, end));
     }
 
     /** The feed of {@code decorator}, created with its one event consumer on first use. */
@@ -312,6 +325,17 @@ abstract class AbstractTokenRefreshMetrics {
                 () -> Gauge.builder(names.getTokenRemainingLifetimeMetricName(), decorator,
                         AbstractTokenRefreshMetrics::remainingLifetimeSeconds)
                     .description("The time until the latest token expires; NaN when unknown")
+                    .baseUnit("seconds")
+                    .tags(tags)
+                    .register(meterRegistry),
+                () -> Gauge.builder(names.getConsecutiveFailuresMetricName(), decorator,
+                        d -> d.getMetrics().getNumberOfConsecutiveFailures())
+                    .description("The number of refreshes that failed in a row since the last one that obtained a token")
+                    .tags(tags)
+                    .register(meterRegistry),
+                () -> Gauge.builder(names.getCooldownRemainingMetricName(), decorator,
+                        AbstractTokenRefreshMetrics::cooldownRemainingSeconds)
+                    .description("The time until the failure cooldown ends; 0 when none is in force")
                     .baseUnit("seconds")
                     .tags(tags)
                     .register(meterRegistry)));

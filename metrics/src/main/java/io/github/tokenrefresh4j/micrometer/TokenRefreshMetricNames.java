@@ -34,12 +34,19 @@ public final class TokenRefreshMetricNames {
 
     private static final TokenRefreshMetricNames DEFAULTS = custom().build();
 
+    /** The default name of the gauge of consecutive failed refreshes. */
+    public static final String DEFAULT_CONSECUTIVE_FAILURES = "tokenrefresh.consecutive.failures";
+    /** The default name of the gauge of the failure cooldown's remaining time. */
+    public static final String DEFAULT_COOLDOWN_REMAINING = "tokenrefresh.cooldown.remaining";
+
     private final String refreshesMetricName;
     private final String refreshDurationMetricName;
     private final String waitingCallsMetricName;
     private final String coalescedCallsMetricName;
     private final String tokenRejectionsMetricName;
     private final String tokenRemainingLifetimeMetricName;
+    private final String consecutiveFailuresMetricName;
+    private final String cooldownRemainingMetricName;
 
     private TokenRefreshMetricNames(Builder builder) {
         this.refreshesMetricName = builder.refreshesMetricName;
@@ -48,6 +55,8 @@ public final class TokenRefreshMetricNames {
         this.coalescedCallsMetricName = builder.coalescedCallsMetricName;
         this.tokenRejectionsMetricName = builder.tokenRejectionsMetricName;
         this.tokenRemainingLifetimeMetricName = builder.tokenRemainingLifetimeMetricName;
+        this.consecutiveFailuresMetricName = builder.consecutiveFailuresMetricName;
+        this.cooldownRemainingMetricName = builder.cooldownRemainingMetricName;
     }
 
     /** @return the default names */
@@ -92,6 +101,16 @@ public final class TokenRefreshMetricNames {
         return tokenRemainingLifetimeMetricName;
     }
 
+    /** @return the name of the consecutive-failures gauge, by default {@value #DEFAULT_CONSECUTIVE_FAILURES} */
+    public String getConsecutiveFailuresMetricName() {
+        return consecutiveFailuresMetricName;
+    }
+
+    /** @return the name of the cooldown gauge, by default {@value #DEFAULT_COOLDOWN_REMAINING} */
+    public String getCooldownRemainingMetricName() {
+        return cooldownRemainingMetricName;
+    }
+
     /** Builds {@link TokenRefreshMetricNames}; each method throws {@link NullPointerException} for null. */
     public static final class Builder {
 
@@ -101,6 +120,8 @@ public final class TokenRefreshMetricNames {
         private String coalescedCallsMetricName = DEFAULT_COALESCED_CALLS;
         private String tokenRejectionsMetricName = DEFAULT_TOKEN_REJECTIONS;
         private String tokenRemainingLifetimeMetricName = DEFAULT_TOKEN_REMAINING_LIFETIME;
+        private String consecutiveFailuresMetricName = DEFAULT_CONSECUTIVE_FAILURES;
+        private String cooldownRemainingMetricName = DEFAULT_COOLDOWN_REMAINING;
 
         private Builder() {
         }
@@ -138,6 +159,18 @@ public final class TokenRefreshMetricNames {
         public Builder tokenRemainingLifetimeMetricName(String tokenRemainingLifetimeMetricName) {
             this.tokenRemainingLifetimeMetricName = requireNonNull(tokenRemainingLifetimeMetricName,
                 "tokenRemainingLifetimeMetricName must not be null");
+            return this;
+        }
+
+        public Builder consecutiveFailuresMetricName(String consecutiveFailuresMetricName) {
+            this.consecutiveFailuresMetricName = requireNonNull(consecutiveFailuresMetricName,
+                "consecutiveFailuresMetricName must not be null");
+            return this;
+        }
+
+        public Builder cooldownRemainingMetricName(String cooldownRemainingMetricName) {
+            this.cooldownRemainingMetricName = requireNonNull(cooldownRemainingMetricName,
+                "cooldownRemainingMetricName must not be null");
             return this;
         }
 

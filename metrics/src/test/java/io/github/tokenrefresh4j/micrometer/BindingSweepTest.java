@@ -46,7 +46,7 @@ class BindingSweepTest {
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
         old.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.getMeters()).hasSize(18);
         assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
             .isZero();
         replacement.executeFunction(AccessToken::value);
@@ -63,7 +63,7 @@ class BindingSweepTest {
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
         delegate.tokenRefresh("late-api", current -> AccessToken.of("unused")).executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.getMeters()).hasSize(18);
         assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
             .tag("reason", "initial").timer().count())
             .isEqualTo(1);

@@ -91,7 +91,7 @@ class MetricsUnderChurnTest {
         TokenRefreshDecorator late = adding.get(10, TimeUnit.SECONDS);
         late.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.getMeters()).hasSize(18);
         assertThat(timer("late-api", "successful").count()).isEqualTo(1);
     }
 
@@ -175,7 +175,7 @@ class MetricsUnderChurnTest {
         assertThat(closedTimer.count()).as("the closed registry's timer is no longer fed").isZero();
         assertThat(closing.getMeters()).as("the binder let go of its meters").isEmpty();
         assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
-        assertThat(meterRegistry.getMeters()).hasSize(32);
+        assertThat(meterRegistry.getMeters()).hasSize(36);
     }
 
     // 2. One refresh is recorded once, however many binders feed the timer.
@@ -196,7 +196,7 @@ class MetricsUnderChurnTest {
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
         orders.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.getMeters()).hasSize(18);
         assertThat(meterRegistry.get("auth.refresh.duration").tag("client", "orders-api").tag("kind", "successful")
             .tag("reason", "initial").timer().count()).isEqualTo(1);
     }
@@ -249,7 +249,7 @@ class MetricsUnderChurnTest {
         rejecting.rejecting.set(false);
         binder.bindTo(rejecting);
         orders.executeFunction(AccessToken::value);
-        assertThat(rejecting.getMeters()).hasSize(16);
+        assertThat(rejecting.getMeters()).hasSize(18);
         assertThat(rejecting.get(DURATION).tag("kind", "successful")
             .tag("reason", "initial").timer().count()).isEqualTo(1);
     }
@@ -265,7 +265,7 @@ class MetricsUnderChurnTest {
         assertThatThrownBy(() -> TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(rejecting))
             .hasMessageContaining("rejects");
 
-        assertThat(rejecting.getMeters()).hasSize(32)
+        assertThat(rejecting.getMeters()).hasSize(36)
             .noneMatch(meter -> "bad-api".equals(meter.getId().getTag("name")));
     }
 
@@ -283,7 +283,7 @@ class MetricsUnderChurnTest {
             .hasMessageContaining("rejects");
 
         assertThat(rejecting.getMeters()).as("the first publisher's meters, less the one removed by hand")
-            .hasSize(15);
+            .hasSize(17);
     }
 
     // 4. One consumer per decorator.
@@ -322,7 +322,7 @@ class MetricsUnderChurnTest {
         registry.remove("orders-api");
         orders.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.getMeters()).hasSize(18);
         assertThat(timer("orders-api", "successful").count()).as("still fed through the publisher").isEqualTo(1);
         publisher.removeMetrics(orders);
         assertThat(meterRegistry.getMeters()).isEmpty();
@@ -345,7 +345,7 @@ class MetricsUnderChurnTest {
 
         assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
             .as("the counter reads the decorator the registry now holds").isEqualTo(2);
-        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.getMeters()).hasSize(18);
         assertThat(timer("orders-api", "successful").count()).as("the initial refresh").isEqualTo(1);
         assertThat(meterRegistry.get(DURATION).tag("name", "orders-api").tag("kind", "successful")
             .tag("reason", "invalidated").timer().count()).as("the refresh after invalidate()").isEqualTo(1);

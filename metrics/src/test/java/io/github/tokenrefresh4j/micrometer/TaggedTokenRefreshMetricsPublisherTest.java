@@ -21,7 +21,7 @@ class TaggedTokenRefreshMetricsPublisherTest {
     void decoratorsCreatedByTheRegistryArePublished() {
         registry.tokenRefresh("orders-api", current -> AccessToken.of("secret")).executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.getMeters()).hasSize(18);
         assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("name", "orders-api").tag("kind", "successful")
             .functionCounter().count()).isEqualTo(1.0);
         assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
@@ -36,7 +36,7 @@ class TaggedTokenRefreshMetricsPublisherTest {
 
         registry.remove("orders-api");
 
-        assertThat(meterRegistry.getMeters()).hasSize(16)
+        assertThat(meterRegistry.getMeters()).hasSize(18)
             .allSatisfy(meter -> assertThat(meter.getId().getTag("name")).isEqualTo("billing-api"));
     }
 
@@ -51,7 +51,7 @@ class TaggedTokenRefreshMetricsPublisherTest {
         old.invalidate();
         old.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.getMeters()).hasSize(18);
         assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
             .isZero();
         assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
@@ -69,7 +69,7 @@ class TaggedTokenRefreshMetricsPublisherTest {
         publisher.publishMetrics(standalone);
         standalone.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(16);
+        assertThat(meterRegistry.getMeters()).hasSize(18);
         assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
             .tag("reason", "initial").timer().count())
             .isEqualTo(1);

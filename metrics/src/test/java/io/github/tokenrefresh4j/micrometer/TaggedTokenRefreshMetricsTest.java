@@ -159,7 +159,7 @@ class TaggedTokenRefreshMetricsTest {
 
         registry.tokenRefresh("late-api", current -> AccessToken.of("secret")).executeFunction(AccessToken::value);
 
-        assertThat(metersOf("late-api")).hasSize(16);
+        assertThat(metersOf("late-api")).hasSize(18);
         assertThat(counter("tokenrefresh.refreshes", "late-api", "successful")).isEqualTo(1.0);
         assertThat(timer("late-api", "successful").count()).isEqualTo(1);
     }
@@ -170,7 +170,7 @@ class TaggedTokenRefreshMetricsTest {
         registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"), Map.of("team", "checkout"));
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
 
-        assertThat(meterRegistry.getMeters()).hasSize(16).allSatisfy(meter -> {
+        assertThat(meterRegistry.getMeters()).hasSize(18).allSatisfy(meter -> {
             assertThat(meter.getId().getTag("name")).isEqualTo("orders-api");
             assertThat(meter.getId().getTag("env")).isEqualTo("test");
             assertThat(meter.getId().getTag("team")).isEqualTo("checkout");
@@ -183,12 +183,12 @@ class TaggedTokenRefreshMetricsTest {
         registry.tokenRefresh("orders-api", current -> AccessToken.of("secret"));
         registry.tokenRefresh("billing-api", current -> AccessToken.of("secret"));
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
-        assertThat(meterRegistry.getMeters()).hasSize(32);
+        assertThat(meterRegistry.getMeters()).hasSize(36);
 
         registry.remove("orders-api");
 
         assertThat(metersOf("orders-api")).isEmpty();
-        assertThat(metersOf("billing-api")).hasSize(16);
+        assertThat(metersOf("billing-api")).hasSize(18);
     }
 
     @Test
@@ -203,7 +203,7 @@ class TaggedTokenRefreshMetricsTest {
             current -> AccessToken.of("new"));
         registry.replace("orders-api", replacement);
 
-        assertThat(metersOf("orders-api")).hasSize(16);
+        assertThat(metersOf("orders-api")).hasSize(18);
         assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isZero();
         assertThat(timer("orders-api", "successful").count()).isZero();
         old.invalidate();
@@ -226,7 +226,7 @@ class TaggedTokenRefreshMetricsTest {
         orders.executeFunction(AccessToken::value);
         registry.tokenRefresh("late-api", current -> AccessToken.of("secret")).executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.getMeters()).hasSize(32);
+        assertThat(meterRegistry.getMeters()).hasSize(36);
         assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
         assertThat(timer("late-api", "successful").count()).isEqualTo(1);
         assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(1.0);
@@ -263,13 +263,15 @@ class TaggedTokenRefreshMetricsTest {
             .coalescedCallsMetricName("auth.coalesced")
             .tokenRejectionsMetricName("auth.rejections")
             .tokenRemainingLifetimeMetricName("auth.lifetime")
+            .consecutiveFailuresMetricName("auth.failures")
+            .cooldownRemainingMetricName("auth.cooldown")
             .build();
 
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(names, registry).bindTo(meterRegistry);
 
         assertThat(meterRegistry.getMeters()).extracting(meter -> meter.getId().getName())
             .containsOnly("auth.refreshes", "auth.refresh.time", "auth.waiting", "auth.coalesced",
-                "auth.rejections", "auth.lifetime");
+                "auth.rejections", "auth.lifetime", "auth.failures", "auth.cooldown");
     }
 
     @Test
@@ -288,7 +290,30 @@ class TaggedTokenRefreshMetricsTest {
                 "tokenrefresh.waiting.calls GAUGE null",
                 "tokenrefresh.coalesced.calls COUNTER null",
                 "tokenrefresh.token.rejections COUNTER null",
-                "tokenrefresh.token.remaining.lifetime GAUGE null");
+                "tokenrefresh.token.remaining.lifetime GAUGE null",
+                "tokenrefresh.consecutive.failures GAUGE null",
+                "tokenrefresh.cooldown.remaining GAUGE null");
+    }
+
+    @Test
+    void failuresAndTheCooldownAreGauged() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
+        TokenRefreshRegistry registry = TokenRefreshRegistry.of(TokenRefreshConfig.custom().clock(clock)
+            .failureCooldown(Duration.ofSeconds(5)).build());
+        TokenRefreshDecorator failing = registry.tokenRefresh("orders-api", current -> {
+            throw new IllegalStateException("token endpoint down");
+        });
+        TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
+        assertThat(meterRegistry.get("tokenrefresh.consecutive.failures").gauge().value()).isZero();
+        assertThat(meterRegistry.get("tokenrefresh.cooldown.remaining").gauge().value()).isZero();
+
+        assertThatThrownBy(() -> failing.executeFunction(AccessToken::value))
+            .isInstanceOf(TokenRefreshException.class);
+
+        assertThat(meterRegistry.get("tokenrefresh.consecutive.failures").gauge().value()).isEqualTo(1);
+        assertThat(meterRegistry.get("tokenrefresh.cooldown.remaining").gauge().value()).isEqualTo(5);
+        clock.advance(Duration.ofSeconds(6));
+        assertThat(meterRegistry.get("tokenrefresh.cooldown.remaining").gauge().value()).isZero();
     }
 
     @Test

@@ -25,13 +25,16 @@ final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry {
     private final TokenRefreshRegistry delegate;
     private final Map<String, TokenRefreshConfig> instanceConfigs;
     private final Map<String, Map<String, String>> instanceTags;
+    private final DecoratorCreation creation;
 
     private ConfiguredTokenRefreshRegistry(TokenRefreshRegistry delegate,
                                            Map<String, TokenRefreshConfig> instanceConfigs,
-                                           Map<String, Map<String, String>> instanceTags) {
+                                           Map<String, Map<String, String>> instanceTags,
+                                           DecoratorCreation creation) {
         this.delegate = delegate;
         this.instanceConfigs = instanceConfigs;
         this.instanceTags = instanceTags;
+        this.creation = creation;
     }
 
     /**
@@ -42,6 +45,13 @@ final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry {
      */
     static ConfiguredTokenRefreshRegistry of(TokenRefreshProperties properties,
                                              List<TokenRefreshConfigCustomizer> customizers) {
+        return of(properties, customizers, DecoratorCreation.PLAIN);
+    }
+
+    /** As {@link #of(TokenRefreshProperties, List)}, each decorator created through {@code creation}. */
+    static ConfiguredTokenRefreshRegistry of(TokenRefreshProperties properties,
+                                             List<TokenRefreshConfigCustomizer> customizers,
+                                             DecoratorCreation creation) {
         Builder builder = new Builder(properties, customizers);
         InstanceProperties defaults = properties.getConfigs().get(TokenRefreshProperties.DEFAULT_CONFIG);
         TokenRefreshRegistry delegate = TokenRefreshRegistry.of(builder.config(TokenRefreshProperties.DEFAULT_CONFIG),
@@ -57,7 +67,7 @@ final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry {
             instanceConfigs.put(name, builder.build("instances", name, instance));
             instanceTags.put(name, builder.tags(instance));
         });
-        return new ConfiguredTokenRefreshRegistry(delegate, instanceConfigs, instanceTags);
+        return new ConfiguredTokenRefreshRegistry(delegate, instanceConfigs, instanceTags, creation);
     }
 
     @Override
@@ -74,27 +84,32 @@ final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry {
     public TokenRefreshDecorator tokenRefresh(String name, TokenRefresher refresher, Map<String, String> tags) {
         TokenRefreshConfig config = instanceConfigs.get(name);
         if (config == null) {
-            return delegate.tokenRefresh(name, refresher, tags);
+            return creation.create(name, delegate.getDefaultConfig(), refresher,
+                (c, r) -> delegate.tokenRefresh(name, c, r, tags));
         }
         Map<String, String> merged = new LinkedHashMap<>(instanceTags.get(name));
         merged.putAll(tags);
-        return delegate.tokenRefresh(name, config, refresher, merged);
+        return tokenRefresh(name, config, refresher, merged);
     }
 
     @Override
     public TokenRefreshDecorator tokenRefresh(String name, TokenRefreshConfig config, TokenRefresher refresher) {
-        return delegate.tokenRefresh(name, config, refresher, instanceTags.getOrDefault(name, Map.of()));
+        return tokenRefresh(name, config, refresher, instanceTags.getOrDefault(name, Map.of()));
     }
 
     @Override
     public TokenRefreshDecorator tokenRefresh(String name, TokenRefreshConfig config, TokenRefresher refresher,
                                               Map<String, String> tags) {
-        return delegate.tokenRefresh(name, config, refresher, tags);
+        return creation.create(name, config, refresher, (c, r) -> delegate.tokenRefresh(name, c, r, tags));
     }
 
     @Override
     public TokenRefreshDecorator tokenRefresh(String name, String configName, TokenRefresher refresher) {
-        return delegate.tokenRefresh(name, configName, refresher);
+        Optional<TokenRefreshConfig> config = delegate.getConfiguration(configName);
+        if (config.isEmpty()) {
+            return delegate.tokenRefresh(name, configName, refresher); // which says the name is unknown
+        }
+        return creation.create(name, config.get(), refresher, (c, r) -> delegate.tokenRefresh(name, c, r));
     }
 
     @Override

@@ -25,7 +25,9 @@ public class TokenRefreshAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public TokenRefreshRegistry tokenRefreshRegistry(TokenRefreshProperties properties,
-                                                     ObjectProvider<TokenRefreshConfigCustomizer> customizers) {
-        return ConfiguredTokenRefreshRegistry.of(properties, customizers.orderedStream().toList());
+                                                     ObjectProvider<TokenRefreshConfigCustomizer> customizers,
+                                                     ObjectProvider<DecoratorCreation> decoratorCreation) {
+        return ConfiguredTokenRefreshRegistry.of(properties, customizers.orderedStream().toList(),
+            decoratorCreation.getIfAvailable(() -> DecoratorCreation.PLAIN));
     }
 }

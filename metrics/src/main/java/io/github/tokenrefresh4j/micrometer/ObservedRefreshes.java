@@ -1,0 +1,196 @@
+package io.github.tokenrefresh4j.micrometer;
+
+import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.RefreshReason;
+import io.github.tokenrefresh4j.TokenRefreshConfig;
+import io.github.tokenrefresh4j.TokenRefreshDecorator;
+import io.github.tokenrefresh4j.TokenRefresher;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static io.github.tokenrefresh4j.micrometer.TokenRefreshObservations.NAME_KEY;
+import static io.github.tokenrefresh4j.micrometer.TokenRefreshObservations.OUTCOME_KEY;
+import static io.github.tokenrefresh4j.micrometer.TokenRefreshObservations.REASON_KEY;
+
+/**
+ * The observations of one decorator, put together from the outside (see {@link TokenRefreshObservations}).
+ *
+ * <p>The life of one refresh observation:
+ * <ol>
+ *   <li>The thread that starts a refresh hands it to the wrapped executor: the current observation there (the
+ *       triggering call's) is captured with the task.</li>
+ *   <li>On the executor thread the wrapped refresher starts the refresh observation, child of the captured one
+ *       unless the token it replaces says refresh-ahead, and runs the refresher in its scope. It stays open.</li>
+ *   <li>The decorator's success or failure event (published on that thread right after the refresher returns, or
+ *       by the timeout on another) sets the outcome and the reason and stops it, and stops every wait.</li>
+ *   <li>A refresher call that ends with no event (its late token was discarded, its failure was already counted by
+ *       the timeout) is stopped when its task ends, with what the refresher call said.</li>
+ * </ol>
+ * {@link #current} holds the running refresh observation: the decorator runs at most one refresher call at a time,
+ * and whoever takes it out of {@link #current} stops it, once.
+ */
+final class ObservedRefreshes {
+
+    private static final String SUCCESSFUL = "successful";
+    private static final String FAILED = "failed";
+    /** The captured context of the task this thread runs, for the refresher it calls. */
+    private static final ThreadLocal<Task> TASK = new ThreadLocal<>();
+
+    private final ObservationRegistry registry;
+    private final String name;
+    private final Clock clock;
+    private final Duration refreshAhead;
+    private final AtomicReference<Observation> current = new AtomicReference<>();
+    private final Queue<Observation> waits = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean currentTokenRejected = new AtomicBoolean();
+    private volatile String lastOutcome = SUCCESSFUL;
+
+    ObservedRefreshes(ObservationRegistry registry, String name, TokenRefreshConfig config) {
+        this.registry = registry;
+        this.name = name;
+        this.clock = config.getClock();
+        this.refreshAhead = config.getRefreshAhead();
+    }
+
+    private static final class Task {
+        final Observation parent;
+        Observation started;
+        String outcome = FAILED;
+
+        Task(Observation parent) {
+            this.parent = parent;
+        }
+    }
+
+    Executor executor(Executor delegate) {
+        return task -> {
+            Task captured = new Task(registry.getCurrentObservation());
+            delegate.execute(() -> {
+                Task outer = TASK.get();
+                TASK.set(captured);
+                try {
+                    task.run();
+                } finally {
+                    if (outer == null) {
+                        TASK.remove();
+                    } else {
+                        TASK.set(outer);
+                    }
+                    Observation started = captured.started;
+                    if (started != null && current.compareAndSet(started, null)) {
+                        stop(started, captured.outcome, null);
+                    }
+                }
+            });
+        };
+    }
+
+    TokenRefresher refresher(TokenRefresher delegate) {
+        return from -> {
+            Task task = TASK.get();
+            RefreshReason reason = reasonFrom(from);
+            // A background refresh is a root: set explicitly, over whatever this executor thread has in scope.
+            Observation parent = task == null || reason == RefreshReason.AHEAD ? null : task.parent;
+            Observation observation = Observation.createNotStarted(TokenRefreshObservations.REFRESH_OBSERVATION,
+                    registry)
+                .parentObservation(parent)
+                .lowCardinalityKeyValue(NAME_KEY, name)
+                .lowCardinalityKeyValue(REASON_KEY, tag(reason));
+            observation.start();
+            current.set(observation);
+            if (task != null) {
+                task.started = observation;
+            }
+            try (Observation.Scope ignored = observation.openScope()) {
+                AccessToken token = delegate.refresh(from);
+                if (task != null && token != null) {
+                    task.outcome = SUCCESSFUL;
+                }
+                return token;
+            }
+        };
+    }
+
+    void bindTo(TokenRefreshDecorator decorator) {
+        decorator.getEventPublisher()
+            .onRefreshSucceeded(event -> ended(SUCCESSFUL, event.getReason()))
+            .onRefreshFailed(event -> ended(FAILED, event.getReason()))
+            .onTokenRejected(event -> {
+                if (!event.isStale()) {
+                    currentTokenRejected.set(true);
+                }
+            })
+            .onCallCoalesced(event -> waiting(decorator));
+    }
+
+    /** A refresh ended: stops its observation, if still running, and every wait. */
+    private void ended(String outcome, RefreshReason reason) {
+        lastOutcome = outcome;
+        Observation refresh = current.getAndSet(null);
+        if (refresh != null) {
+            stop(refresh, outcome, reason);
+        }
+        for (Observation wait; (wait = waits.poll()) != null; ) {
+            stop(wait, outcome, null);
+        }
+    }
+
+    /** On the thread of a call that joined a refresh another call started: its wait, in its own context. */
+    private void waiting(TokenRefreshDecorator decorator) {
+        Observation wait = Observation.createNotStarted(TokenRefreshObservations.WAIT_OBSERVATION, registry)
+            .lowCardinalityKeyValue(NAME_KEY, name)
+            .start();
+        waits.add(wait);
+        // Enqueued first, checked second: a refresh that ended before the enqueue stopped the others only; this
+        // one is stopped here (the end's state change comes before its event).
+        if (!decorator.getMetrics().isRefreshInFlight() && waits.remove(wait)) {
+            stop(wait, lastOutcome, null);
+        }
+    }
+
+    private static void stop(Observation observation, String outcome, RefreshReason reason) {
+        observation.lowCardinalityKeyValue(OUTCOME_KEY, outcome);
+        if (reason != null) {
+            observation.lowCardinalityKeyValue(REASON_KEY, tag(reason));
+        }
+        observation.stop();
+    }
+
+    /**
+     * Why a refresh of {@code from} runs, as far as the token tells; the decorator's event gives the exact reason
+     * when the refresh ends. It decides only whether the refresh is a background one (a root).
+     */
+    private RefreshReason reasonFrom(AccessToken from) {
+        boolean rejected = currentTokenRejected.getAndSet(false);
+        if (from == null) {
+            return RefreshReason.INITIAL;
+        }
+        if (rejected) {
+            return RefreshReason.REJECTED;
+        }
+        Instant expiresAt = from.expiresAt().orElse(null);
+        if (expiresAt == null) {
+            return RefreshReason.INVALIDATED;
+        }
+        Instant now = clock.instant();
+        if (!now.isBefore(expiresAt)) {
+            return RefreshReason.EXPIRED;
+        }
+        return Duration.between(now, expiresAt).compareTo(refreshAhead) <= 0
+            ? RefreshReason.AHEAD : RefreshReason.INVALIDATED;
+    }
+
+    private static String tag(RefreshReason reason) {
+        return reason.name().toLowerCase(Locale.ROOT);
+    }
+}
