@@ -36,7 +36,11 @@ import static io.github.tokenrefresh4j.httpclient5.HttpClient5Bearer.EXCHANGE;
  *
  * <ul>
  *   <li>Add it first ({@code addExecInterceptorFirst}), so that it sees each request once, before redirects,
- *       HttpClient's own retries and its authentication handling.</li>
+ *       HttpClient's own retries and its authentication handling. HttpClient builds a redirected request from the
+ *       request as the caller made it, so a redirect carries no token, to any host. For an API that redirects to
+ *       itself, add the handler after redirects instead:
+ *       {@code addExecInterceptorAfter(ChainElement.REDIRECT.name(), NAME, handler)}; then every hop carries the
+ *       token, whatever its host.</li>
  *   <li>A request is sent again at most {@code maxRefreshAttemptsPerCall} times (default once); then its last
  *       response, a 401 included, is returned as it is. The rejected response is drained and closed first, so its
  *       connection goes back to the pool.</li>
