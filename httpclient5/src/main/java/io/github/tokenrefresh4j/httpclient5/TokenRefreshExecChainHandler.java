@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.httpclient5;
 
 import io.github.tokenrefresh4j.BearerChallenge;
+import io.github.tokenrefresh4j.BearerExchange;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
@@ -11,8 +12,11 @@ import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.Objects;
 import java.util.function.Predicate;
 
@@ -50,8 +54,9 @@ import static io.github.tokenrefresh4j.httpclient5.HttpClient5Bearer.EXCHANGE;
  *   <li>A request that already carries an {@code Authorization} header is sent unchanged, so a token request made
  *       through the same client keeps its client credentials.</li>
  *   <li>A request waiting for a refresh blocks its thread, at most for the decorator's {@code refreshTimeout}, and
- *       stops waiting when the thread is interrupted. When no token can be had, the {@link TokenRefreshException}
- *       reaches the caller unchanged.</li>
+ *       stops waiting when the thread is interrupted. A request cancelled meanwhile ({@code HttpUriRequestBase.cancel()})
+ *       sends nothing: it fails with an {@link InterruptedIOException} when its wait ends. When no token can be had,
+ *       the {@link TokenRefreshException} reaches the caller unchanged.</li>
  * </ul>
  */
 public final class TokenRefreshExecChainHandler implements ExecChainHandler {
@@ -107,13 +112,17 @@ public final class TokenRefreshExecChainHandler implements ExecChainHandler {
     public ClassicHttpResponse execute(ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
         throws IOException, HttpException {
         HttpEntity entity = request.getEntity();
-        try {
-            if (entity == null || entity.isRepeatable()) {
-                return (ClassicHttpResponse) EXCHANGE.execute(tokens, request,
-                    attempt -> chain.proceed((ClassicHttpRequest) attempt, scope));
+        BearerExchange.Send<HttpRequest, HttpResponse, Exception> send = attempt -> {
+            if (scope.execRuntime.isExecutionAborted()) {
+                // cancelled while it waited for a token: HttpClient itself would fail on the released endpoint
+                throw new InterruptedIOException("request cancelled while waiting for an access token");
             }
-            return (ClassicHttpResponse) EXCHANGE.executeOnce(tokens, request,
-                attempt -> chain.proceed((ClassicHttpRequest) attempt, scope));
+            return chain.proceed((ClassicHttpRequest) attempt, scope);
+        };
+        try {
+            return (ClassicHttpResponse) (entity == null || entity.isRepeatable()
+                ? EXCHANGE.execute(tokens, request, send)
+                : EXCHANGE.executeOnce(tokens, request, send));
         } catch (IOException | HttpException | RuntimeException e) {
             throw e;
         } catch (Exception e) {

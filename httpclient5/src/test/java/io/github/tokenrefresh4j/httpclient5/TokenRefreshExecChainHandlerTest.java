@@ -20,10 +20,15 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The classic client's handler against a real server on loopback: the adapter contract, with the thread's interrupt
@@ -88,6 +93,25 @@ class TokenRefreshExecChainHandlerTest extends BearerAdapterContract {
         assertThat(refresher.calls).hasValue(1);
         assertThat(status("/orders")).as("a repeatable request finds the token rejected").isEqualTo(200);
         assertThat(refresher.calls).hasValue(2);
+    }
+
+    @Test
+    void cancelledRequestSendsNothingOnceItsWaitEnds() throws Exception {
+        api = BearerTestServer.start((path, authorization) -> true);
+        refresher = HoldingRefresher.tokens().holdFrom(1);
+        TokenRefreshDecorator tokens = tokens(Duration.ofMinutes(5));
+        HttpGet request = new HttpGet(api.uri("/orders"));
+        Future<Integer> waiting = callers.submit(() -> status(request));
+        refresher.awaitHeld();
+        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1);
+
+        request.cancel();
+        refresher.release();
+
+        assertThatThrownBy(() -> waiting.get(20, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .hasCauseInstanceOf(InterruptedIOException.class);
+        assertThat(api.authorizations()).as("nothing was sent for the cancelled request").isEmpty();
     }
 
     @Test
