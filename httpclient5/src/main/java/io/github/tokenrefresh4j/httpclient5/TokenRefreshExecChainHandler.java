@@ -54,9 +54,9 @@ import static io.github.tokenrefresh4j.httpclient5.HttpClient5Bearer.EXCHANGE;
  *   <li>A request that already carries an {@code Authorization} header is sent unchanged, so a token request made
  *       through the same client keeps its client credentials.</li>
  *   <li>A request waiting for a refresh blocks its thread, at most for the decorator's {@code refreshTimeout}, and
- *       stops waiting when the thread is interrupted. A request cancelled meanwhile ({@code HttpUriRequestBase.cancel()})
- *       sends nothing: it fails with an {@link InterruptedIOException} when its wait ends. When no token can be had,
- *       the {@link TokenRefreshException} reaches the caller unchanged.</li>
+ *       stops waiting when the thread is interrupted. A request cancelled meanwhile
+ *       ({@code HttpUriRequestBase.cancel()}) sends nothing: it fails with an {@link InterruptedIOException} when
+ *       its wait ends. When no token can be had, the {@link TokenRefreshException} reaches the caller unchanged.</li>
  * </ul>
  */
 public final class TokenRefreshExecChainHandler implements ExecChainHandler {
