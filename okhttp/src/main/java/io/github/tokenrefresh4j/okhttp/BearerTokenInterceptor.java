@@ -1,11 +1,13 @@
 package io.github.tokenrefresh4j.okhttp;
 
 import io.github.tokenrefresh4j.BearerChallenge;
+import io.github.tokenrefresh4j.BearerExchange;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefresher;
 import okhttp3.Interceptor;
+import okhttp3.Request;
 import okhttp3.Response;
 
 import java.io.IOException;
@@ -46,15 +48,21 @@ import java.util.function.Predicate;
  */
 public final class BearerTokenInterceptor implements Interceptor {
 
+    static final String AUTHORIZATION = "Authorization";
+
+    /** OkHttp's side of the attach-send-judge-retry loop; a rejected response is closed, as a Response is. */
+    static final BearerExchange<Request, Response> EXCHANGE = BearerExchange.<Request, Response>builder(Response.class)
+        .attach((request, token) -> request.newBuilder().header(AUTHORIZATION, "Bearer " + token.value()).build())
+        .ownCredentials(request -> request.header(AUTHORIZATION) != null)
+        .status(Response::code)
+        .challenges(response -> response.headers("WWW-Authenticate"))
+        .build();
+
     /**
      * A 401 whose {@code Bearer} challenge says {@code invalid_token} (RFC 6750 §3.1), read by
      * {@link BearerChallenge}: the one answer a new token can fix. A bare 401 or a 403 reaches the caller unchanged.
      */
-    public static final Predicate<Object> INVALID_TOKEN = result -> result instanceof Response
-        && ((Response) result).code() == 401
-        && BearerChallenge.isInvalidToken(((Response) result).headers("WWW-Authenticate"));
-
-    static final String AUTHORIZATION = "Authorization";
+    public static final Predicate<Object> INVALID_TOKEN = EXCHANGE.invalidToken();
 
     private final TokenRefreshDecorator tokens;
 
@@ -77,19 +85,17 @@ public final class BearerTokenInterceptor implements Interceptor {
      * @throws NullPointerException naming the parameter that is null
      */
     public static TokenRefreshDecorator decorator(String name, TokenRefresher refresher) {
-        return TokenRefreshDecorator.of(name,
-            TokenRefreshConfig.custom().refreshOnResult(INVALID_TOKEN).build(),
-            refresher);
+        return EXCHANGE.decorator(name, refresher);
     }
 
     @Override
     public Response intercept(Chain chain) throws IOException {
-        if (chain.request().header(AUTHORIZATION) != null) {
-            return chain.proceed(chain.request());
+        Request request = chain.request();
+        if (EXCHANGE.hasOwnCredentials(request)) {
+            return chain.proceed(request);
         }
-        return CallBoundExecution.execute(tokens, chain.call(), token -> chain.proceed(chain.request().newBuilder()
-            .header(AUTHORIZATION, "Bearer " + token.value())
-            .build()));
+        return CallBoundExecution.execute(tokens, chain.call(),
+            token -> chain.proceed(EXCHANGE.attach(request, token)));
     }
 
     /** Names the decorator, never a token. */

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.function.Predicate;
 
 import static io.github.tokenrefresh4j.okhttp.BearerTokenInterceptor.AUTHORIZATION;
+import static io.github.tokenrefresh4j.okhttp.BearerTokenInterceptor.EXCHANGE;
 import static io.github.tokenrefresh4j.okhttp.BearerTokenInterceptor.INVALID_TOKEN;
 
 /**
@@ -71,7 +72,7 @@ public final class TokenRefreshAuthenticator implements Authenticator, Intercept
     @Override
     public Response intercept(Chain chain) throws IOException {
         Request request = chain.request();
-        if (request.header(AUTHORIZATION) != null) {
+        if (EXCHANGE.hasOwnCredentials(request)) {
             return chain.proceed(request);
         }
         Request tagged = request.newBuilder().tag(Call.class, chain.call()).build();
@@ -126,7 +127,7 @@ public final class TokenRefreshAuthenticator implements Authenticator, Intercept
     }
 
     private static Request withToken(Request request, AccessToken token) {
-        return request.newBuilder().header(AUTHORIZATION, "Bearer " + token.value()).build();
+        return EXCHANGE.attach(request, token);
     }
 
     /** Names the decorator, never a token. */

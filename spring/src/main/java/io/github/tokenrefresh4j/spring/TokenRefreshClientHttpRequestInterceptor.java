@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.spring;
 
 import io.github.tokenrefresh4j.BearerChallenge;
+import io.github.tokenrefresh4j.BearerExchange;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
@@ -48,11 +49,25 @@ import java.util.function.Predicate;
 public final class TokenRefreshClientHttpRequestInterceptor implements ClientHttpRequestInterceptor {
 
     /**
+     * Spring's side of the attach-send-judge-retry loop. A rejected response is closed (the default), which releases
+     * its connection; a response whose status cannot be read is no rejection.
+     */
+    private static final BearerExchange<HttpRequest, ClientHttpResponse> EXCHANGE =
+        BearerExchange.<HttpRequest, ClientHttpResponse>builder(ClientHttpResponse.class)
+            .attach((request, token) -> {
+                request.getHeaders().setBearerAuth(token.value());
+                return request;
+            })
+            .ownCredentials(request -> request.getHeaders().containsHeader(HttpHeaders.AUTHORIZATION))
+            .status(TokenRefreshClientHttpRequestInterceptor::status)
+            .challenges(response -> response.getHeaders().getOrEmpty(HttpHeaders.WWW_AUTHENTICATE))
+            .build();
+
+    /**
      * A 401 whose {@code Bearer} challenge says {@code invalid_token} (RFC 6750 §3.1), read by
      * {@link BearerChallenge}. A response whose status cannot be read does not match.
      */
-    public static final Predicate<Object> INVALID_TOKEN = result -> result instanceof ClientHttpResponse
-        && isInvalidToken((ClientHttpResponse) result);
+    public static final Predicate<Object> INVALID_TOKEN = EXCHANGE.invalidToken();
 
     private final TokenRefreshDecorator tokens;
 
@@ -75,35 +90,20 @@ public final class TokenRefreshClientHttpRequestInterceptor implements ClientHtt
      * @throws NullPointerException naming the parameter that is null
      */
     public static TokenRefreshDecorator decorator(String name, TokenRefresher refresher) {
-        return TokenRefreshDecorator.of(name,
-            TokenRefreshConfig.custom().refreshOnResult(INVALID_TOKEN).build(),
-            refresher);
+        return EXCHANGE.decorator(name, refresher);
     }
 
     @Override
     public ClientHttpResponse intercept(HttpRequest request, byte[] body, ClientHttpRequestExecution execution)
         throws IOException {
-        if (request.getHeaders().containsHeader(HttpHeaders.AUTHORIZATION)) {
-            return execution.execute(request, body);
-        }
-        try {
-            return tokens.executeCheckedFunction(token -> {
-                request.getHeaders().setBearerAuth(token.value());
-                return execution.execute(request, body);
-            });
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException(t);
-        }
+        return EXCHANGE.execute(tokens, request, attempt -> execution.execute(attempt, body));
     }
 
-    private static boolean isInvalidToken(ClientHttpResponse response) {
+    private static int status(ClientHttpResponse response) {
         try {
-            return response.getStatusCode().value() == 401
-                && BearerChallenge.isInvalidToken(response.getHeaders().getOrEmpty(HttpHeaders.WWW_AUTHENTICATE));
+            return response.getStatusCode().value();
         } catch (IOException e) {
-            return false;
+            return -1;
         }
     }
 
