@@ -1,0 +1,132 @@
+package io.github.tokenrefresh4j.oauth2;
+
+import com.nimbusds.oauth2.sdk.http.HTTPRequest;
+import com.nimbusds.oauth2.sdk.http.HTTPResponse;
+import net.minidev.json.JSONObject;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Discovery: finds the token endpoint in the issuer's metadata at the first refresh, once: first
+ * {@code {issuer}/.well-known/openid-configuration} (OpenID Connect Discovery), then
+ * {@code /.well-known/oauth-authorization-server{issuer path}} (RFC 8414). A failed discovery is tried again at the
+ * next refresh. With a fixed token endpoint, asks nothing.
+ */
+final class Discovery {
+
+    private static final System.Logger LOG = System.getLogger(OAuth2TokenRefresher.class.getName());
+
+    private final URI issuer;
+    private final Transport transport;
+    private final Clock clock;
+    /** Null until discovery found it, when built from an issuer. */
+    private volatile URI tokenEndpoint;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private Discovery(URI issuer, URI tokenEndpoint, Transport transport, Clock clock) {
+        this.issuer = issuer;
+        this.tokenEndpoint = tokenEndpoint;
+        this.transport = transport;
+        this.clock = clock;
+    }
+
+    static Discovery fixed(URI tokenEndpoint) {
+        return new Discovery(null, tokenEndpoint, null, null);
+    }
+
+    static Discovery of(URI issuer, Transport transport, Clock clock) {
+        return new Discovery(issuer, null, transport, clock);
+    }
+
+    /** @return the token endpoint if known yet, else null */
+    URI known() {
+        return tokenEndpoint;
+    }
+
+    URI issuer() {
+        return issuer;
+    }
+
+    URI tokenEndpoint() throws TokenEndpointException {
+        URI endpoint = tokenEndpoint;
+        if (endpoint != null) {
+            return endpoint;
+        }
+        try {
+            // Interruptibly: an abandoned refresh may hold the lock for up to two metadata requests.
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failures("metadata of issuer " + Failures.display(issuer), List.of()).interrupted(e);
+        }
+        try {
+            if (tokenEndpoint == null) {
+                tokenEndpoint = discover();
+            }
+            return tokenEndpoint;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private URI discover() throws TokenEndpointException {
+        String issuerText = issuer.toString();
+        String withoutSlash = issuerText.endsWith("/") ? issuerText.substring(0, issuerText.length() - 1)
+            : issuerText;
+        String path = issuer.getRawPath() == null || "/".equals(issuer.getRawPath()) ? ""
+            : issuer.getRawPath().replaceAll("/$", "");
+        URI openIdConfiguration = URI.create(withoutSlash + "/.well-known/openid-configuration");
+        URI authorizationServer = URI.create(issuer.getScheme() + "://" + issuer.getRawAuthority()
+            + "/.well-known/oauth-authorization-server" + path);
+        TokenEndpointException first;
+        try {
+            return tokenEndpointFrom(openIdConfiguration, withoutSlash);
+        } catch (TokenEndpointException e) {
+            first = e;
+        }
+        try {
+            return tokenEndpointFrom(authorizationServer, withoutSlash);
+        } catch (TokenEndpointException e) {
+            e.addSuppressed(first);
+            throw e;
+        }
+    }
+
+    private URI tokenEndpointFrom(URI metadata, String expectedIssuer) throws TokenEndpointException {
+        Failures failures = new Failures("metadata of issuer " + Failures.display(issuer) + " at "
+            + Failures.display(metadata), List.of());
+        HTTPRequest http = new HTTPRequest(HTTPRequest.Method.GET, metadata);
+        http.setAccept("application/json");
+        HTTPResponse response = transport.send(http, failures);
+        int status = response.getStatusCode();
+        if (status != 200) {
+            throw failures.errorAnswer(response, clock);
+        }
+        JSONObject json = Failures.jsonOrNull(response.getBody());
+        if (json == null) {
+            throw failures.invalidAnswer(status, "with " + Failures.bodyKind(response), "check the issuer URI");
+        }
+        String announced = Failures.string(json, "issuer");
+        if (announced == null || !expectedIssuer.equals(announced.replaceAll("/$", ""))) {
+            throw failures.invalidAnswer(status, "for another issuer", "check the issuer URI (RFC 8414 §3.3)");
+        }
+        String endpoint = Failures.string(json, "token_endpoint");
+        try {
+            URI uri = endpoint == null ? null : new URI(endpoint);
+            if (uri == null || !Checks.isHttpUri(uri)) {
+                throw failures.invalidAnswer(status, "without an http or https token_endpoint",
+                    "configure the token endpoint with builder(URI)");
+            }
+            LOG.log(System.Logger.Level.DEBUG, () -> "discovered token endpoint " + Failures.display(uri)
+                + " at " + Failures.display(metadata));
+            return uri;
+        } catch (URISyntaxException e) {
+            throw failures.invalidAnswer(status, "with a token_endpoint that is no URI",
+                "configure the token endpoint with builder(URI)");
+        }
+    }
+}
