@@ -7,6 +7,7 @@ import com.nimbusds.oauth2.sdk.TokenRequest;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthentication;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretPost;
+import com.nimbusds.oauth2.sdk.auth.JWTAuthentication;
 import com.nimbusds.oauth2.sdk.auth.JWTAuthenticationClaimsSet;
 import com.nimbusds.oauth2.sdk.auth.PlainClientSecret;
 import com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT;
@@ -99,7 +100,14 @@ final class ClientAuthenticator {
 
     /** @return a token request authenticated for {@code endpoint} at {@code now} */
     TokenRequest.Builder request(URI endpoint, Instant now, AuthorizationGrant grant) throws JOSEException {
-        return new TokenRequest.Builder(endpoint, authentication.authenticate(endpoint, now), grant);
+        ClientAuthentication clientAuthentication = authentication.authenticate(endpoint, now);
+        TokenRequest.Builder request = new TokenRequest.Builder(endpoint, clientAuthentication, grant);
+        if (clientAuthentication instanceof JWTAuthentication) {
+            // RFC 7523 §3 makes client_id optional beside a client assertion, but Spring Authorization Server
+            // refuses the request without it (400 invalid_request), and Spring Security's own client sends it.
+            request.customParameter("client_id", clientId.getValue());
+        }
+        return request;
     }
 
     /** @return the client secret, if this authentication sends one, so that an echo of it can be redacted */

@@ -456,6 +456,21 @@ class OAuth2TokenRefresherTest {
     }
 
     @Test
+    void privateKeyJwtSendsTheClientIdBesideTheAssertionAsSpringAuthorizationServerRequires() throws Exception {
+        // RFC 7523 makes client_id optional; Spring Authorization Server answers 400 invalid_request without it.
+        endpoint.json(200, tokenJson("opaque-1", ",\"expires_in\":60"));
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+
+        OAuth2TokenRefresher.builder(endpoint.uri()).privateKeyJwt("orders-client", rsa.generateKeyPair().getPrivate(),
+            "k1").clientCredentialsGrant().build().refresh(null);
+
+        assertThat(endpoint.take().form()).containsEntry("client_id", "orders-client")
+            .containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+            .containsKey("client_assertion");
+    }
+
+    @Test
     void jwtBearerGrantSendsAFreshAssertionPerRequest() throws Exception {
         endpoint.json(200, tokenJson("opaque-1", ",\"expires_in\":60"))
             .json(200, tokenJson("opaque-2", ",\"expires_in\":60"));
