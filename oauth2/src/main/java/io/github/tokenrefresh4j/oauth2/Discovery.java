@@ -23,23 +23,25 @@ final class Discovery {
     private final URI issuer;
     private final Transport transport;
     private final Clock clock;
+    private final boolean allowPlainHttp;
     /** Null until discovery found it, when built from an issuer. */
     private volatile URI tokenEndpoint;
     private final ReentrantLock lock = new ReentrantLock();
 
-    private Discovery(URI issuer, URI tokenEndpoint, Transport transport, Clock clock) {
+    private Discovery(URI issuer, URI tokenEndpoint, Transport transport, Clock clock, boolean allowPlainHttp) {
         this.issuer = issuer;
+        this.allowPlainHttp = allowPlainHttp;
         this.tokenEndpoint = tokenEndpoint;
         this.transport = transport;
         this.clock = clock;
     }
 
     static Discovery fixed(URI tokenEndpoint) {
-        return new Discovery(null, tokenEndpoint, null, null);
+        return new Discovery(null, tokenEndpoint, null, null, false);
     }
 
-    static Discovery of(URI issuer, Transport transport, Clock clock) {
-        return new Discovery(issuer, null, transport, clock);
+    static Discovery of(URI issuer, Transport transport, Clock clock, boolean allowPlainHttp) {
+        return new Discovery(issuer, null, transport, clock, allowPlainHttp);
     }
 
     /** @return the token endpoint if known yet, else null */
@@ -96,6 +98,11 @@ final class Discovery {
         }
     }
 
+    /** @return true when {@code endpoint} is plain http while {@code issuer} is https */
+    static boolean downgrades(URI issuer, URI endpoint) {
+        return "https".equalsIgnoreCase(issuer.getScheme()) && !"https".equalsIgnoreCase(endpoint.getScheme());
+    }
+
     private URI tokenEndpointFrom(URI metadata, String expectedIssuer) throws TokenEndpointException {
         Failures failures = new Failures("metadata of issuer " + Failures.display(issuer) + " at "
             + Failures.display(metadata), List.of());
@@ -120,6 +127,18 @@ final class Discovery {
             if (uri == null || !Checks.isHttpUri(uri)) {
                 throw failures.invalidAnswer(status, "without an http or https token_endpoint",
                     "configure the token endpoint with builder(URI)");
+            }
+            if (downgrades(issuer, uri)) {
+                // A TLS-terminating proxy that loses the original scheme publishes exactly this (RFC 9700 §2.6).
+                throw failures.invalidAnswer(status, "with token_endpoint " + Failures.display(uri) + ", which is "
+                    + "plain http for an https issuer: credentials would travel in cleartext",
+                    "fix the server's metadata (its proxy must pass the original scheme), or configure the token "
+                        + "endpoint with builder(URI)");
+            }
+            if (!allowPlainHttp && Checks.isPlainHttpOffLoopback(uri)) {
+                throw failures.invalidAnswer(status, "with token_endpoint " + Failures.display(uri) + ", which is "
+                    + "plain http on a host that is not loopback: credentials would travel in cleartext",
+                    "use https, or call allowPlainHttp() on the builder to accept it");
             }
             LOG.log(System.Logger.Level.DEBUG, () -> "discovered token endpoint " + Failures.display(uri)
                 + " at " + Failures.display(metadata));

@@ -67,6 +67,11 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(5);
     /** How long a {@code private_key_jwt} client assertion is valid. */
     public static final Duration ASSERTION_LIFETIME = Duration.ofSeconds(60);
+    /**
+     * The longest answer read, in bytes, from the token endpoint or the issuer's metadata: 1 MiB, hundreds of times
+     * a token response. A longer one fails the refresh without being read further.
+     */
+    public static final int DEFAULT_MAX_RESPONSE_SIZE = 1024 * 1024;
 
     // The parts, each in its own package-private class: ClientAuthenticator (client authentication), Grants (the
     // grants and refresh token rotation), Discovery (the token endpoint from the issuer's metadata), TokenRequests
@@ -87,9 +92,9 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         this.scope = builder.scope;
         this.resources = List.copyOf(builder.resources);
         this.audience = builder.audience;
-        Transport transport = new Transport(builder.connectTimeout, builder.readTimeout);
+        Transport transport = new Transport(builder.connectTimeout, builder.readTimeout, builder.maxResponseSize);
         this.discovery = builder.tokenEndpoint != null ? Discovery.fixed(builder.tokenEndpoint)
-            : Discovery.of(builder.issuer, transport, builder.clock);
+            : Discovery.of(builder.issuer, transport, builder.clock, builder.allowPlainHttp);
         TokenRequests requests = new TokenRequests(authenticator, scope, resources, audience, transport,
             new TokenResponses(builder.defaultLifetime, builder.clock), builder.clock);
         this.grants = new Grants(grant, builder.initialRefreshToken, builder.assertion, fallbackToClientCredentials,
@@ -209,6 +214,8 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration readTimeout = DEFAULT_READ_TIMEOUT;
         private Clock clock = Clock.systemUTC();
+        private int maxResponseSize = DEFAULT_MAX_RESPONSE_SIZE;
+        private boolean allowPlainHttp;
 
         private Builder(URI tokenEndpoint, URI issuer) {
             this.tokenEndpoint = tokenEndpoint;
@@ -364,6 +371,32 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
             return this;
         }
 
+        /**
+         * The longest answer read from the token endpoint or the issuer's metadata, success or error; default
+         * {@link #DEFAULT_MAX_RESPONSE_SIZE}. A longer one fails the refresh with a {@link TokenEndpointException}.
+         *
+         * @param maxResponseSize in bytes, positive
+         */
+        public Builder maxResponseSize(int maxResponseSize) {
+            if (maxResponseSize <= 0) {
+                throw new IllegalArgumentException("maxResponseSize must be positive, was " + maxResponseSize);
+            }
+            this.maxResponseSize = maxResponseSize;
+            return this;
+        }
+
+        /**
+         * Accepts a plain {@code http} token endpoint or issuer on a host that is not loopback. Without it such an
+         * endpoint is refused (at {@link #build()}, or at discovery when the metadata names one), since the client
+         * credentials and refresh tokens would cross the network in cleartext. {@code http} on {@code localhost} or
+         * a loopback address needs no opt-in. An https issuer whose metadata names an http endpoint is refused even
+         * so (RFC 9700 §2.6).
+         */
+        public Builder allowPlainHttp() {
+            this.allowPlainHttp = true;
+            return this;
+        }
+
         /** The clock that turns {@code expires_in} into an instant; pass the decorator's clock if it has one. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock must not be null");
@@ -372,9 +405,10 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
 
         /**
          * @return the refresher
-         * @throws IllegalStateException when no client authentication or no grant was chosen, or
+         * @throws IllegalStateException when no client authentication or no grant was chosen,
          *                               {@code fallbackToClientCredentials()} was set without the refresh-token
-         *                               grant
+         *                               grant, or the endpoint is plain http off loopback without
+         *                               {@link #allowPlainHttp()}
          */
         public OAuth2TokenRefresher build() {
             if (authenticator == null) {
@@ -384,6 +418,12 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
             if (grant == null) {
                 throw new IllegalStateException("grant is missing: call clientCredentialsGrant(), "
                     + "refreshTokenGrant(..) or jwtBearerGrant(..) before build()");
+            }
+            URI endpoint = tokenEndpoint != null ? tokenEndpoint : issuer;
+            if (!allowPlainHttp && Checks.isPlainHttpOffLoopback(endpoint)) {
+                throw new IllegalStateException((tokenEndpoint != null ? "tokenEndpoint " : "issuer ")
+                    + Failures.display(endpoint) + " is plain http on a host that is not loopback: the credentials "
+                    + "would travel in cleartext; use https, or call allowPlainHttp() to accept it");
             }
             if (fallbackToClientCredentials && grant != Grants.Kind.REFRESH_TOKEN) {
                 throw new IllegalStateException("fallbackToClientCredentials needs the refresh-token grant, "

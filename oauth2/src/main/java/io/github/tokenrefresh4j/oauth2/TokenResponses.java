@@ -42,6 +42,13 @@ final class TokenResponses {
             throw failures.invalidAnswer(status, "with " + Failures.bodyKind(response) + ", not a token response",
                 "check that the URI is the token endpoint");
         }
+        Object type = json.get("token_type");
+        if (type instanceof String && !"Bearer".equalsIgnoreCase((String) type)) {
+            // A DPoP-bound token (RFC 9449) sent as Bearer is refused or, worse, accepted by a lax resource server.
+            throw failures.invalidAnswer(status, "with token_type " + failures.clean((String) type),
+                "only Bearer tokens are supported (RFC 6750); register the client for Bearer tokens, not DPoP or "
+                    + "another type");
+        }
         Tokens tokens;
         try {
             tokens = AccessTokenResponse.parse(json).getTokens();
@@ -60,7 +67,7 @@ final class TokenResponses {
         if (!(json.get("token_type") instanceof String)) {
             return "no token_type";
         }
-        return "token_type is neither Bearer nor DPoP, or a field has the wrong type";
+        return "a field has the wrong type";
     }
 
     private AccessToken accessToken(Tokens tokens, String presentedRefreshToken) {

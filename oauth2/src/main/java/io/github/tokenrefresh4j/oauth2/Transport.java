@@ -3,16 +3,22 @@ package io.github.tokenrefresh4j.oauth2;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -31,11 +37,13 @@ final class Transport {
 
     private final HttpClient http;
     private final Duration readTimeout;
+    private final int maxResponseSize;
 
-    Transport(Duration connectTimeout, Duration readTimeout) {
+    Transport(Duration connectTimeout, Duration readTimeout, int maxResponseSize) {
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
             .followRedirects(HttpClient.Redirect.NEVER).build();
         this.readTimeout = readTimeout;
+        this.maxResponseSize = maxResponseSize;
     }
 
     HTTPResponse send(HTTPRequest request, Failures failures) throws TokenEndpointException {
@@ -51,7 +59,7 @@ final class Transport {
         // The request timeout ends when the headers arrive; the deadline on the future bounds the body as well, so
         // an endpoint that sends its headers and then stalls cannot hold the refreshing thread.
         CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(builder.build(),
-            HttpResponse.BodyHandlers.ofString());
+            info -> new CappedBody(info, maxResponseSize));
         HttpResponse<String> response;
         try {
             response = exchange.get(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -61,6 +69,11 @@ final class Transport {
                 + " ms"));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
+                if (t instanceof TooLarge) {
+                    throw failures.tooLarge(((TooLarge) t).status, maxResponseSize);
+                }
+            }
             if (cause instanceof IOException) {
                 throw failures.ioFailure((IOException) cause);
             }
@@ -74,5 +87,83 @@ final class Transport {
         response.headers().map().forEach((name, values) -> answer.setHeader(name, values.toArray(new String[0])));
         answer.setBody(response.body());
         return answer;
+    }
+
+    /** A body longer than the cap: the subscription was cancelled, nothing more is read. */
+    private static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        TooLarge(int status) {
+            super("the body is longer than the cap");
+            this.status = status;
+        }
+    }
+
+    /**
+     * Reads the body as UTF-8 (RFC 8259 §8.1) up to {@code max} bytes; past that, or when {@code Content-Length}
+     * announces more, cancels the subscription and fails with {@link TooLarge}: a broken or hostile endpoint cannot
+     * fill the heap.
+     */
+    private static final class CappedBody implements HttpResponse.BodySubscriber<String> {
+        private final int status;
+        private final int max;
+        private final long announced;
+        private final CompletableFuture<String> body = new CompletableFuture<>();
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private Flow.Subscription subscription;
+
+        CappedBody(HttpResponse.ResponseInfo info, int max) {
+            this.status = info.statusCode();
+            this.max = max;
+            this.announced = info.headers().firstValueAsLong("Content-Length").orElse(-1L);
+        }
+
+        @Override
+        public CompletionStage<String> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            if (announced > max) {
+                tooLarge();
+            } else {
+                subscription.request(1);
+            }
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            if (body.isDone()) {
+                return;
+            }
+            for (ByteBuffer buffer : buffers) {
+                if (buffer.remaining() > max - bytes.size()) {
+                    tooLarge();
+                    return;
+                }
+                byte[] chunk = new byte[buffer.remaining()];
+                buffer.get(chunk);
+                bytes.write(chunk, 0, chunk.length);
+            }
+            subscription.request(1);
+        }
+
+        private void tooLarge() {
+            subscription.cancel();
+            body.completeExceptionally(new TooLarge(status));
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            body.completeExceptionally(throwable);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toString(StandardCharsets.UTF_8));
+        }
     }
 }
