@@ -9,9 +9,11 @@ import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretPost;
 import com.nimbusds.oauth2.sdk.auth.JWTAuthentication;
 import com.nimbusds.oauth2.sdk.auth.JWTAuthenticationClaimsSet;
+import com.nimbusds.oauth2.sdk.auth.PKITLSClientAuthentication;
 import com.nimbusds.oauth2.sdk.auth.PlainClientSecret;
 import com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT;
 import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.auth.SelfSignedTLSClientAuthentication;
 import com.nimbusds.oauth2.sdk.auth.TLSClientAuthentication;
 import com.nimbusds.oauth2.sdk.id.Audience;
 import com.nimbusds.oauth2.sdk.id.ClientID;
@@ -78,13 +80,40 @@ final class ClientAuthenticator {
         return new ClientAuthenticator(id, "private_key_jwt", signer);
     }
 
+    /** A public client (RFC 6749 §2.1): no credentials, {@code client_id} in the form body. */
+    static ClientAuthenticator none(String clientId) {
+        ClientID id = new ClientID(Checks.requireText(clientId, "clientId"));
+        return new ClientAuthenticator(id, "none", (endpoint, now) -> null);
+    }
+
+    /**
+     * Mutual TLS (RFC 8705 §2): {@code client_id} in the form body; the certificate is the one the HTTP client's
+     * {@code SSLContext} presents.
+     */
+    static ClientAuthenticator mutualTls(String clientId, boolean selfSigned) {
+        ClientID id = new ClientID(Checks.requireText(clientId, "clientId"));
+        ClientAuthentication tls = selfSigned
+            ? new SelfSignedTLSClientAuthentication(id, (javax.net.ssl.SSLSocketFactory) null)
+            : new PKITLSClientAuthentication(id, (javax.net.ssl.SSLSocketFactory) null);
+        return new ClientAuthenticator(id, tls.getMethod().getValue(), (endpoint, now) -> tls);
+    }
+
+    boolean isPublic() {
+        return "none".equals(method);
+    }
+
+    boolean isMutualTls() {
+        return "tls_client_auth".equals(method) || "self_signed_tls_client_auth".equals(method);
+    }
+
     static ClientAuthenticator of(ClientAuthentication clientAuthentication) {
         Objects.requireNonNull(clientAuthentication, "clientAuthentication must not be null");
         if (clientAuthentication instanceof TLSClientAuthentication
             && ((TLSClientAuthentication) clientAuthentication).getSSLSocketFactory() != null) {
             throw new IllegalArgumentException("clientAuthentication must not carry its own SSLSocketFactory: "
-                + "requests go through the JDK HttpClient, which would not present its certificate; put the "
-                + "client certificate in the default SSLContext (javax.net.ssl.keyStore) instead");
+                + "requests go through the JDK HttpClient, which would not present its certificate; use "
+                + "tlsClientAuth(clientId) or selfSignedTlsClientAuth(clientId) with httpClient(..) built on an "
+                + "SSLContext that holds the client certificate");
         }
         return new ClientAuthenticator(clientAuthentication.getClientID(),
             clientAuthentication.getMethod().getValue(), (endpoint, now) -> clientAuthentication);
@@ -101,7 +130,9 @@ final class ClientAuthenticator {
     /** @return a token request authenticated for {@code endpoint} at {@code now} */
     TokenRequest.Builder request(URI endpoint, Instant now, AuthorizationGrant grant) throws JOSEException {
         ClientAuthentication clientAuthentication = authentication.authenticate(endpoint, now);
-        TokenRequest.Builder request = new TokenRequest.Builder(endpoint, clientAuthentication, grant);
+        TokenRequest.Builder request = clientAuthentication == null
+            ? new TokenRequest.Builder(endpoint, clientId, grant)
+            : new TokenRequest.Builder(endpoint, clientAuthentication, grant);
         if (clientAuthentication instanceof JWTAuthentication) {
             // RFC 7523 §3 makes client_id optional beside a client assertion, but Spring Authorization Server
             // refuses the request without it (400 invalid_request), and Spring Security's own client sends it.

@@ -8,13 +8,20 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
- * Discovery: finds the token endpoint in the issuer's metadata at the first refresh, once: first
+ * Discovery: finds the token endpoint in the issuer's metadata: first
  * {@code {issuer}/.well-known/openid-configuration} (OpenID Connect Discovery), then
- * {@code /.well-known/oauth-authorization-server{issuer path}} (RFC 8414). A failed discovery is tried again at the
- * next refresh. With a fixed token endpoint, asks nothing.
+ * {@code /.well-known/oauth-authorization-server{issuer path}} (RFC 8414). It starts when the refresher is built,
+ * without blocking and without a thread of its own, so that the first refresh finds it done or under way rather
+ * than spending its {@code refreshTimeout} on it; refreshes that arrive meanwhile wait for that one discovery. A
+ * failed discovery is tried again at the next refresh. With a fixed token endpoint, asks nothing.
  */
 final class Discovery {
 
@@ -26,7 +33,14 @@ final class Discovery {
     private final boolean allowPlainHttp;
     /** Null until discovery found it, when built from an issuer. */
     private volatile URI tokenEndpoint;
-    private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * The discovery under way, or the last one. A failed one is replaced by the next refresh, once a refresh has
+     * reported its failure: the one started at build time fails the first refresh, not none.
+     */
+    private final AtomicReference<Attempt> pending = new AtomicReference<>();
+
+    private record Attempt(CompletableFuture<URI> result, AtomicBoolean reported) {
+    }
 
     private Discovery(URI issuer, URI tokenEndpoint, Transport transport, Clock clock, boolean allowPlainHttp) {
         this.issuer = issuer;
@@ -53,29 +67,59 @@ final class Discovery {
         return issuer;
     }
 
+    /** Starts discovering, without waiting; nothing with a fixed token endpoint. */
+    void start() {
+        if (tokenEndpoint == null) {
+            pending.compareAndSet(null, new Attempt(discover(), new AtomicBoolean()));
+        }
+    }
+
     URI tokenEndpoint() throws TokenEndpointException {
         URI endpoint = tokenEndpoint;
         if (endpoint != null) {
             return endpoint;
         }
+        Failures failures = new Failures("metadata of issuer " + Failures.display(issuer), List.of());
+        Attempt attempt = current();
         try {
-            // Interruptibly: an abandoned refresh may hold the lock for up to two metadata requests.
-            lock.lockInterruptibly();
+            // Interruptibly, and without cancelling: other refreshes may be waiting for the same discovery.
+            endpoint = attempt.result().get();
+        } catch (ExecutionException e) {
+            attempt.reported().set(true);
+            throw failures.unwrap(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new Failures("metadata of issuer " + Failures.display(issuer), List.of()).interrupted(e);
+            throw failures.interrupted(e);
         }
-        try {
-            if (tokenEndpoint == null) {
-                tokenEndpoint = discover();
+        tokenEndpoint = endpoint;
+        return endpoint;
+    }
+
+    /**
+     * @return the discovery under way or done, or a failed one no refresh reported yet, else a new one
+     */
+    private Attempt current() {
+        for (;;) {
+            Attempt last = pending.get();
+            if (last != null && (!last.result().isCompletedExceptionally() || !last.reported().get())) {
+                return last;
             }
-            return tokenEndpoint;
-        } finally {
-            lock.unlock();
+            CompletableFuture<URI> next = new CompletableFuture<>();
+            Attempt attempt = new Attempt(next, new AtomicBoolean());
+            if (pending.compareAndSet(last, attempt)) {
+                discover().whenComplete((uri, failure) -> {
+                    if (failure == null) {
+                        next.complete(uri);
+                    } else {
+                        next.completeExceptionally(failure);
+                    }
+                });
+                return attempt;
+            }
         }
     }
 
-    private URI discover() throws TokenEndpointException {
+    private CompletableFuture<URI> discover() {
         String issuerText = issuer.toString();
         String withoutSlash = issuerText.endsWith("/") ? issuerText.substring(0, issuerText.length() - 1)
             : issuerText;
@@ -84,18 +128,21 @@ final class Discovery {
         URI openIdConfiguration = URI.create(withoutSlash + "/.well-known/openid-configuration");
         URI authorizationServer = URI.create(issuer.getScheme() + "://" + issuer.getRawAuthority()
             + "/.well-known/oauth-authorization-server" + path);
-        TokenEndpointException first;
-        try {
-            return tokenEndpointFrom(openIdConfiguration, withoutSlash);
-        } catch (TokenEndpointException e) {
-            first = e;
-        }
-        try {
-            return tokenEndpointFrom(authorizationServer, withoutSlash);
-        } catch (TokenEndpointException e) {
-            e.addSuppressed(first);
-            throw e;
-        }
+        return tokenEndpointFrom(openIdConfiguration, withoutSlash).handle((uri, first) -> uri != null
+            ? CompletableFuture.completedFuture(uri)
+            : tokenEndpointFrom(authorizationServer, withoutSlash).handle((second, failure) -> {
+                if (failure == null) {
+                    return second;
+                }
+                TokenEndpointException last = failures(authorizationServer).unwrap(failure);
+                last.addSuppressed(failures(openIdConfiguration).unwrap(first));
+                throw new CompletionException(last);
+            })).thenCompose(Function.identity());
+    }
+
+    private Failures failures(URI metadata) {
+        return new Failures("metadata of issuer " + Failures.display(issuer) + " at " + Failures.display(metadata),
+            List.of());
     }
 
     /** @return true when {@code endpoint} is plain http while {@code issuer} is https */
@@ -103,12 +150,21 @@ final class Discovery {
         return "https".equalsIgnoreCase(issuer.getScheme()) && !"https".equalsIgnoreCase(endpoint.getScheme());
     }
 
-    private URI tokenEndpointFrom(URI metadata, String expectedIssuer) throws TokenEndpointException {
-        Failures failures = new Failures("metadata of issuer " + Failures.display(issuer) + " at "
-            + Failures.display(metadata), List.of());
+    private CompletableFuture<URI> tokenEndpointFrom(URI metadata, String expectedIssuer) {
+        Failures failures = failures(metadata);
         HTTPRequest http = new HTTPRequest(HTTPRequest.Method.GET, metadata);
         http.setAccept("application/json");
-        HTTPResponse response = transport.send(http, failures);
+        return transport.sendAsync(http, failures).thenApply(response -> {
+            try {
+                return tokenEndpointIn(response, metadata, expectedIssuer, failures);
+            } catch (TokenEndpointException e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    private URI tokenEndpointIn(HTTPResponse response, URI metadata, String expectedIssuer, Failures failures)
+        throws TokenEndpointException {
         int status = response.getStatusCode();
         if (status != 200) {
             throw failures.errorAnswer(response, clock);

@@ -116,6 +116,17 @@ final class Failures {
             null, null, status, null, transientFailure, null);
     }
 
+    /** What an asynchronous exchange failed with, as a {@link TokenEndpointException}. */
+    TokenEndpointException unwrap(Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        if (cause instanceof TokenEndpointException) {
+            return (TokenEndpointException) cause;
+        }
+        return new TokenEndpointException(target + " failed: " + cause.getClass().getName(), null, null, -1, null,
+            true, redacted(cause, 0));
+    }
+
     /** The refreshing thread was interrupted, for example because the decorator abandoned the refresh. */
     TokenEndpointException interrupted(InterruptedException e) {
         return new TokenEndpointException(target + " was not awaited: the refreshing thread was interrupted",

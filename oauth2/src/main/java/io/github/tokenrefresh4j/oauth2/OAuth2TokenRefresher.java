@@ -92,13 +92,15 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         this.scope = builder.scope;
         this.resources = List.copyOf(builder.resources);
         this.audience = builder.audience;
-        Transport transport = new Transport(builder.connectTimeout, builder.readTimeout, builder.maxResponseSize);
+        Transport transport = new Transport(builder.httpClient != null ? builder.httpClient
+            : Transport.defaultClient(builder.connectTimeout), builder.readTimeout, builder.maxResponseSize);
         this.discovery = builder.tokenEndpoint != null ? Discovery.fixed(builder.tokenEndpoint)
             : Discovery.of(builder.issuer, transport, builder.clock, builder.allowPlainHttp);
         TokenRequests requests = new TokenRequests(authenticator, scope, resources, audience, transport,
             new TokenResponses(builder.defaultLifetime, builder.clock), builder.clock);
         this.grants = new Grants(grant, builder.initialRefreshToken, builder.assertion, fallbackToClientCredentials,
             requests);
+        discovery.start();
     }
 
     /**
@@ -216,6 +218,8 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         private Clock clock = Clock.systemUTC();
         private int maxResponseSize = DEFAULT_MAX_RESPONSE_SIZE;
         private boolean allowPlainHttp;
+        private boolean connectTimeoutSet;
+        private HttpClient httpClient;
 
         private Builder(URI tokenEndpoint, URI issuer) {
             this.tokenEndpoint = tokenEndpoint;
@@ -253,15 +257,51 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         /**
          * Any client authentication the Nimbus SDK offers, sent as is with every request. For
          * {@code private_key_jwt} prefer {@link #privateKeyJwt}, which signs a fresh assertion per request. For
-         * {@code tls_client_auth} and {@code self_signed_tls_client_auth}, give no {@code SSLSocketFactory}: the JDK
-         * {@link HttpClient} presents the certificate of the default {@code SSLContext} (the
-         * {@code javax.net.ssl.keyStore} system properties).
+         * {@code tls_client_auth} and {@code self_signed_tls_client_auth} prefer {@link #tlsClientAuth(String)} and
+         * {@link #selfSignedTlsClientAuth(String)}; here give no {@code SSLSocketFactory}: the JDK {@link HttpClient}
+         * presents the certificate of its {@code SSLContext} (see {@link #httpClient(HttpClient)}).
          *
          * @throws IllegalArgumentException if {@code clientAuthentication} carries its own {@code SSLSocketFactory},
          *                                  which the JDK {@link HttpClient} cannot use
          */
         public Builder clientAuthentication(ClientAuthentication clientAuthentication) {
             this.authenticator = ClientAuthenticator.of(clientAuthentication);
+            return this;
+        }
+
+        /**
+         * A public client (RFC 6749 §2.1), such as a native app, a CLI or an MCP client registered dynamically: no
+         * client credentials, only {@code client_id} in the form body. Goes with the refresh-token or JWT-bearer
+         * grant; the client-credentials grant needs a confidential client.
+         *
+         * @param clientId the client id
+         */
+        public Builder publicClient(String clientId) {
+            this.authenticator = ClientAuthenticator.none(clientId);
+            return this;
+        }
+
+        /**
+         * Mutual-TLS client authentication with a PKI certificate (RFC 8705 §2.1, {@code tls_client_auth}): the
+         * certificate is the one the HTTP client presents, so pass an {@link #httpClient(HttpClient)} built on an
+         * {@code SSLContext} that holds it (without one, the JDK's default {@code SSLContext}, from the
+         * {@code javax.net.ssl.keyStore} system properties).
+         *
+         * @param clientId the client id, sent in the form body
+         */
+        public Builder tlsClientAuth(String clientId) {
+            this.authenticator = ClientAuthenticator.mutualTls(clientId, false);
+            return this;
+        }
+
+        /**
+         * Mutual-TLS client authentication with a self-signed certificate registered with the client (RFC 8705
+         * §2.2, {@code self_signed_tls_client_auth}); as {@link #tlsClientAuth(String)} otherwise.
+         *
+         * @param clientId the client id, sent in the form body
+         */
+        public Builder selfSignedTlsClientAuth(String clientId) {
+            this.authenticator = ClientAuthenticator.mutualTls(clientId, true);
             return this;
         }
 
@@ -358,6 +398,7 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         /** How long opening a connection may take; default {@link #DEFAULT_CONNECT_TIMEOUT}. */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = Checks.requireMillis(connectTimeout, "connectTimeout");
+            this.connectTimeoutSet = true;
             return this;
         }
 
@@ -397,6 +438,27 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
             return this;
         }
 
+        /**
+         * The JDK client to send every request through, instead of one the refresher builds: for a proxy, an
+         * {@code SSLContext} (a private CA, or the client certificate of {@link #tlsClientAuth(String)}), an
+         * executor. Its connect timeout applies ({@link #connectTimeout(Duration)} cannot be set with it); the
+         * {@linkplain #readTimeout(Duration) read timeout} and {@linkplain #maxResponseSize(int) size cap} still do.
+         * It must not follow redirects: the credentials must not follow a redirect elsewhere.
+         *
+         * @param httpClient a client whose {@code followRedirects()} is {@code NEVER}
+         * @throws IllegalArgumentException if it follows redirects
+         */
+        public Builder httpClient(HttpClient httpClient) {
+            Objects.requireNonNull(httpClient, "httpClient must not be null");
+            if (httpClient.followRedirects() != HttpClient.Redirect.NEVER) {
+                throw new IllegalArgumentException("httpClient must not follow redirects (it follows "
+                    + httpClient.followRedirects() + "): the credentials would follow a redirect elsewhere; build "
+                    + "it with followRedirects(HttpClient.Redirect.NEVER)");
+            }
+            this.httpClient = httpClient;
+            return this;
+        }
+
         /** The clock that turns {@code expires_in} into an instant; pass the decorator's clock if it has one. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock must not be null");
@@ -413,7 +475,8 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         public OAuth2TokenRefresher build() {
             if (authenticator == null) {
                 throw new IllegalStateException("clientAuthentication is missing: call clientSecretBasic(..), "
-                    + "clientSecretPost(..), privateKeyJwt(..) or clientAuthentication(..) before build()");
+                    + "clientSecretPost(..), privateKeyJwt(..), tlsClientAuth(..), selfSignedTlsClientAuth(..), "
+                    + "publicClient(..) or clientAuthentication(..) before build()");
             }
             if (grant == null) {
                 throw new IllegalStateException("grant is missing: call clientCredentialsGrant(), "
@@ -424,6 +487,15 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
                 throw new IllegalStateException((tokenEndpoint != null ? "tokenEndpoint " : "issuer ")
                     + Failures.display(endpoint) + " is plain http on a host that is not loopback: the credentials "
                     + "would travel in cleartext; use https, or call allowPlainHttp() to accept it");
+            }
+            if (authenticator.isPublic() && (grant == Grants.Kind.CLIENT_CREDENTIALS || fallbackToClientCredentials)) {
+                throw new IllegalStateException("a public client cannot use the client-credentials grant (RFC 6749 "
+                    + "§4.4 needs client authentication): use refreshTokenGrant(..) or jwtBearerGrant(..), "
+                    + "without fallbackToClientCredentials()");
+            }
+            if (httpClient != null && connectTimeoutSet) {
+                throw new IllegalStateException("connectTimeout cannot be set with httpClient: set it on the "
+                    + "HttpClient.Builder instead");
             }
             if (fallbackToClientCredentials && grant != Grants.Kind.REFRESH_TOKEN) {
                 throw new IllegalStateException("fallbackToClientCredentials needs the refresh-token grant, "

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
@@ -39,14 +40,40 @@ final class Transport {
     private final Duration readTimeout;
     private final int maxResponseSize;
 
-    Transport(Duration connectTimeout, Duration readTimeout, int maxResponseSize) {
-        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+    /**
+     * @param http a client that follows no redirect: the builder's own, or one the user gave and the builder
+     *             checked
+     */
+    Transport(HttpClient http, Duration readTimeout, int maxResponseSize) {
+        this.http = http;
         this.readTimeout = readTimeout;
         this.maxResponseSize = maxResponseSize;
     }
 
+    static HttpClient defaultClient(Duration connectTimeout) {
+        return HttpClient.newBuilder().connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    }
+
+    /** Sends and waits, interruptibly, at most the read timeout for the whole answer. */
     HTTPResponse send(HTTPRequest request, Failures failures) throws TokenEndpointException {
+        CompletableFuture<HTTPResponse> exchange = sendAsync(request, failures);
+        try {
+            return exchange.get();
+        } catch (ExecutionException e) {
+            throw failures.unwrap(e.getCause());
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            Thread.currentThread().interrupt();
+            throw failures.interrupted(e);
+        }
+    }
+
+    /**
+     * Sends without blocking; the answer, or a {@link TokenEndpointException} that says why none came, within the
+     * read timeout. Cancelling the result cancels the exchange.
+     */
+    CompletableFuture<HTTPResponse> sendAsync(HTTPRequest request, Failures failures) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(request.getURI()).timeout(readTimeout);
         request.getHeaderMap().forEach((name, values) -> {
             if (!RESTRICTED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
@@ -56,37 +83,47 @@ final class Transport {
         String body = request.getBody();
         builder.method(request.getMethod().name(), body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));
-        // The request timeout ends when the headers arrive; the deadline on the future bounds the body as well, so
-        // an endpoint that sends its headers and then stalls cannot hold the refreshing thread.
         CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(builder.build(),
             info -> new CappedBody(info, maxResponseSize));
-        HttpResponse<String> response;
-        try {
-            response = exchange.get(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
-            throw failures.ioFailure(new HttpTimeoutException("no complete answer within " + readTimeout.toMillis()
-                + " ms"));
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
-                if (t instanceof TooLarge) {
-                    throw failures.tooLarge(((TooLarge) t).status, maxResponseSize);
+        // The request timeout ends when the headers arrive; this deadline bounds the body as well, so an endpoint
+        // that sends its headers and then stalls cannot hold the refreshing thread.
+        CompletableFuture<HTTPResponse> answer = exchange.copy()
+            .orTimeout(readTimeout.toNanos(), TimeUnit.NANOSECONDS)
+            .handle((response, failure) -> {
+                if (failure != null) {
+                    exchange.cancel(true);
+                    throw new CompletionException(failure(failure, failures));
                 }
+                HTTPResponse converted = new HTTPResponse(response.statusCode());
+                response.headers().map().forEach((name, values) -> converted.setHeader(name,
+                    values.toArray(new String[0])));
+                converted.setBody(response.body());
+                return converted;
+            });
+        answer.whenComplete((response, failure) -> {
+            if (answer.isCancelled()) {
+                exchange.cancel(true);
             }
-            if (cause instanceof IOException) {
-                throw failures.ioFailure((IOException) cause);
-            }
-            throw failures.ioFailure(new IOException("the HTTP client failed: " + cause.getClass().getName(), cause));
-        } catch (InterruptedException e) {
-            exchange.cancel(true);
-            Thread.currentThread().interrupt();
-            throw failures.interrupted(e);
-        }
-        HTTPResponse answer = new HTTPResponse(response.statusCode());
-        response.headers().map().forEach((name, values) -> answer.setHeader(name, values.toArray(new String[0])));
-        answer.setBody(response.body());
+        });
         return answer;
+    }
+
+    private TokenEndpointException failure(Throwable failure, Failures failures) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof TooLarge) {
+                return failures.tooLarge(((TooLarge) t).status, maxResponseSize);
+            }
+        }
+        if (cause instanceof TimeoutException) {
+            return failures.ioFailure(new HttpTimeoutException("no complete answer within " + readTimeout.toMillis()
+                + " ms"));
+        }
+        if (cause instanceof IOException) {
+            return failures.ioFailure((IOException) cause);
+        }
+        return failures.ioFailure(new IOException("the HTTP client failed: " + cause.getClass().getName(), cause));
     }
 
     /** A body longer than the cap: the subscription was cancelled, nothing more is read. */

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,7 +50,6 @@ class DiscoveryTest {
             .json(200, "{\"access_token\":\"opaque-1\",\"token_type\":\"Bearer\",\"expires_in\":60}")
             .json(200, "{\"access_token\":\"opaque-2\",\"token_type\":\"Bearer\",\"expires_in\":60}");
         OAuth2TokenRefresher refresher = refresher();
-        assertThat(server.drain()).as("nothing asked before the first refresh").isEmpty();
 
         assertThat(refresher.refresh(null).value()).isEqualTo("opaque-1");
         assertThat(refresher.refresh(null).value()).isEqualTo("opaque-2");
@@ -59,6 +59,22 @@ class DiscoveryTest {
             "/.well-known/oauth-authorization-server/tenants/shop",
             "/oauth2/token",
             "/oauth2/token");
+    }
+
+    @Test
+    void discoveryStartsWhenTheRefresherIsBuiltSoTheFirstRefreshDoesNotSpendItsTimeoutOnIt() throws Exception {
+        CountDownLatch metadataAnswered = new CountDownLatch(1);
+        server.jsonAfter(metadataAnswered, 200, metadata(issuer.toString()))
+            .json(200, "{\"access_token\":\"opaque-1\",\"token_type\":\"Bearer\",\"expires_in\":60}");
+
+        OAuth2TokenRefresher refresher = refresher();
+
+        // Asked before any refresh: a slow but healthy server answers while the application starts.
+        assertThat(server.take().path()).isEqualTo("/tenants/shop/.well-known/openid-configuration");
+        metadataAnswered.countDown();
+        assertThat(refresher.refresh(null).value()).isEqualTo("opaque-1");
+        assertThat(server.take().path()).isEqualTo("/oauth2/token");
+        assertThat(server.drain()).isEmpty();
     }
 
     @Test

@@ -223,6 +223,7 @@ class OAuth2TokenRefresherAuthorizationServerTest {
     }
 
     private static Map<String, String> form(RecordedRequest request) {
-        return new TokenEndpointStub.Received("POST", request.getPath(), null, request.getBody().readUtf8()).form();
+        return new TokenEndpointStub.Received("POST", request.getPath(), null, request.getBody().readUtf8(), null)
+            .form();
     }
 }

@@ -2,6 +2,10 @@ package io.github.tokenrefresh4j.oauth2;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,6 +24,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import java.util.stream.Collectors;
 
 /**
@@ -29,7 +37,7 @@ import java.util.stream.Collectors;
 final class TokenEndpointStub implements AutoCloseable {
 
     /** What the endpoint received. */
-    record Received(String method, String path, String authorization, String body) {
+    record Received(String method, String path, String authorization, String body, String clientCertificate) {
         Map<String, String> form() {
             if (body.isEmpty()) {
                 return Map.of();
@@ -54,6 +62,7 @@ final class TokenEndpointStub implements AutoCloseable {
     }
 
     private final HttpServer server;
+    private final String scheme;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
@@ -61,7 +70,30 @@ final class TokenEndpointStub implements AutoCloseable {
     private final CountDownLatch released = new CountDownLatch(1);
 
     TokenEndpointStub() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this(null, false);
+    }
+
+    /**
+     * Over TLS with {@code tls}, when not null; with {@code needClientAuth}, the handshake fails without a client
+     * certificate the server trusts, and {@link Received#clientCertificate()} names the one presented.
+     */
+    TokenEndpointStub(SSLContext tls, boolean needClientAuth) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(address, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters parameters) {
+                    SSLParameters ssl = tls.getDefaultSSLParameters();
+                    ssl.setNeedClientAuth(needClientAuth);
+                    parameters.setSSLParameters(ssl);
+                }
+            });
+            server = https;
+        }
+        scheme = tls == null ? "http" : "https";
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -72,7 +104,7 @@ final class TokenEndpointStub implements AutoCloseable {
     }
 
     URI base() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+        return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort() + "/");
     }
 
     TokenEndpointStub json(int status, String json, String... headers) {
@@ -137,8 +169,17 @@ final class TokenEndpointStub implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String certificate = null;
+            if (exchange instanceof HttpsExchange) {
+                try {
+                    certificate = ((X509Certificate) ((HttpsExchange) exchange).getSSLSession()
+                        .getPeerCertificates()[0]).getSubjectX500Principal().getName();
+                } catch (SSLPeerUnverifiedException e) {
+                    certificate = null;
+                }
+            }
             Received request = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                exchange.getRequestHeaders().getFirst("Authorization"), body);
+                exchange.getRequestHeaders().getFirst("Authorization"), body, certificate);
             // The answer is taken before the request shows in take(): a test that saw its request can queue
             // the next answer knowing this one is spoken for.
             Answer answer = answers.poll();
