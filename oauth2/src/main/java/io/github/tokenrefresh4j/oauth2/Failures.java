@@ -41,13 +41,21 @@ final class Failures {
     /** The secrets one request carried, longest first so that a secret inside another is not replaced first. */
     private final List<String> secrets;
     private final String target;
+    /** The pause asked of the decorator after a refusal, or null for none. */
+    private final Duration refusalCooldown;
 
     /**
      * @param target  what was asked, for messages, for example {@code token endpoint https://idp/token}
      * @param secrets the secrets the request carried; null and empty ones are ignored
      */
     Failures(String target, Iterable<String> secrets) {
+        this(target, secrets, null);
+    }
+
+    /** @param refusalCooldown the pause asked of the decorator after a refusal, or null for none */
+    Failures(String target, Iterable<String> secrets, Duration refusalCooldown) {
         this.target = target;
+        this.refusalCooldown = refusalCooldown;
         Set<String> forms = new LinkedHashSet<>();
         for (String secret : secrets) {
             if (secret != null && !secret.isEmpty()) {
@@ -152,11 +160,15 @@ final class Failures {
             message.append(" with ").append(bodyKind(response)).append(", not an OAuth 2.0 error");
         }
         message.append("; ").append(advice(status, error, transientFailure));
+        Duration hint = retryAfter;
         if (retryAfter != null) {
             message.append(" (Retry-After ").append(retryAfter.toSeconds()).append("s)");
+        } else if (refusalCooldown != null && !transientFailure && isRefusal(status, error)) {
+            hint = refusalCooldown;
+            message.append(" (not asked again for ").append(refusalCooldown.toSeconds()).append("s)");
         }
         return new TokenEndpointException(message.toString(), error, description, status, retryAfter,
-            transientFailure, null);
+            transientFailure, null, hint);
     }
 
     /** A success status whose body is not what was expected: asking again gets the same, so not transient. */
@@ -195,6 +207,12 @@ final class Failures {
         String contentType = response.getHeaderValue("Content-Type");
         String kind = contentType == null ? "no Content-Type" : contentType.split(";", 2)[0].strip();
         return "a body that is no JSON object (" + oneLine(kind, 60) + ")";
+    }
+
+    /** A refusal that asking again within minutes cannot change: only a new grant or new credentials can. */
+    private static boolean isRefusal(int status, String error) {
+        return status == 401 || "invalid_grant".equals(error) || "invalid_client".equals(error)
+            || "unauthorized_client".equals(error) || "unsupported_grant_type".equals(error);
     }
 
     private static String advice(int status, String error, boolean transientFailure) {

@@ -72,6 +72,11 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
      * a token response. A longer one fails the refresh without being read further.
      */
     public static final int DEFAULT_MAX_RESPONSE_SIZE = 1024 * 1024;
+    /**
+     * How long the decorator waits before asking again after a refusal that only a new grant or new credentials can
+     * change ({@code invalid_grant}, {@code invalid_client}, ...): 5 minutes, instead of its {@code failureCooldown}.
+     */
+    public static final Duration DEFAULT_REFUSAL_COOLDOWN = Duration.ofMinutes(5);
 
     // The parts, each in its own package-private class: ClientAuthenticator (client authentication), Grants (the
     // grants and refresh token rotation), Discovery (the token endpoint from the issuer's metadata), TokenRequests
@@ -97,7 +102,7 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         this.discovery = builder.tokenEndpoint != null ? Discovery.fixed(builder.tokenEndpoint)
             : Discovery.of(builder.issuer, transport, builder.clock, builder.allowPlainHttp);
         TokenRequests requests = new TokenRequests(authenticator, scope, resources, audience, transport,
-            new TokenResponses(builder.defaultLifetime, builder.clock), builder.clock);
+            new TokenResponses(builder.defaultLifetime, builder.clock), builder.clock, builder.refusalCooldown);
         this.grants = new Grants(grant, builder.initialRefreshToken, builder.assertion, fallbackToClientCredentials,
             requests);
         discovery.start();
@@ -218,6 +223,7 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
         private Clock clock = Clock.systemUTC();
         private int maxResponseSize = DEFAULT_MAX_RESPONSE_SIZE;
         private boolean allowPlainHttp;
+        private Duration refusalCooldown = DEFAULT_REFUSAL_COOLDOWN;
         private boolean connectTimeoutSet;
         private HttpClient httpClient;
 
@@ -423,6 +429,26 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
                 throw new IllegalArgumentException("maxResponseSize must be positive, was " + maxResponseSize);
             }
             this.maxResponseSize = maxResponseSize;
+            return this;
+        }
+
+        /**
+         * How long the decorator waits before the next token request after a refusal that asking again soon cannot
+         * change: {@code invalid_grant} (a revoked or spent refresh token), {@code invalid_client},
+         * {@code unauthorized_client}, {@code unsupported_grant_type}, or a {@code 401}; default
+         * {@link #DEFAULT_REFUSAL_COOLDOWN}. The failure carries it as its
+         * {@link TokenEndpointException#getRetryAfterHint() retry-after hint}, which the decorator honours when it
+         * is longer than its own {@code failureCooldown}. A {@code Retry-After} on a {@code 429} or {@code 503} is
+         * honoured the same way. {@link Duration#ZERO} leaves every failure to the {@code failureCooldown}.
+         *
+         * @param refusalCooldown zero or positive
+         */
+        public Builder refusalCooldown(Duration refusalCooldown) {
+            Objects.requireNonNull(refusalCooldown, "refusalCooldown must not be null");
+            if (refusalCooldown.isNegative()) {
+                throw new IllegalArgumentException("refusalCooldown must not be negative, was " + refusalCooldown);
+            }
+            this.refusalCooldown = refusalCooldown;
             return this;
         }
 

@@ -11,6 +11,7 @@ import io.github.tokenrefresh4j.AccessToken;
 
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +31,11 @@ final class TokenRequests {
     private final Transport transport;
     private final TokenResponses responses;
     private final Clock clock;
+    private final Duration refusalCooldown;
 
     TokenRequests(ClientAuthenticator authenticator, Scope scope, List<URI> resources, String audience,
-                  Transport transport, TokenResponses responses, Clock clock) {
+                  Transport transport, TokenResponses responses, Clock clock, Duration refusalCooldown) {
+        this.refusalCooldown = refusalCooldown;
         this.authenticator = authenticator;
         this.scope = scope;
         this.resources = List.copyOf(resources);
@@ -68,7 +71,8 @@ final class TokenRequests {
         TokenRequest built = tokenRequest.build();
         HTTPRequest http = built.toHTTPRequest();
         http.setAccept("application/json");
-        Failures failures = new Failures(target + " (" + shown + ")", secretsOf(http, built));
+        Failures failures = new Failures(target + " (" + shown + ")", secretsOf(http, built),
+            refusalCooldown.isZero() ? null : refusalCooldown);
         HTTPResponse response = transport.send(http, failures);
         int status = response.getStatusCode();
         LOG.log(System.Logger.Level.DEBUG, () -> "token request to " + Failures.display(endpoint) + " ("

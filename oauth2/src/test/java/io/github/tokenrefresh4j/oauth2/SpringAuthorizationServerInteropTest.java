@@ -247,6 +247,9 @@ class SpringAuthorizationServerInteropTest {
             .isEqualTo(1);
         TokenEndpointException cause = (TokenEndpointException) failures.get(0).getCause();
         assertThat(cause.getError()).contains("invalid_grant");
+        // The refusal cooldown, not the 1 s failureCooldown: a revoked refresh token is not asked again each second.
+        assertThat(failures.get(0)).hasMessageContaining("next attempt allowed in 300000ms");
+        assertThat(tokens.getMetrics().getCooldownEnd()).contains(clock.instant().plus(Duration.ofMinutes(5)));
     }
 
     private static void revoke(String refreshToken) throws Exception {
