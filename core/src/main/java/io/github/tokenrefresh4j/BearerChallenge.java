@@ -58,7 +58,8 @@ public final class BearerChallenge {
      * Whether {@code result} is a JDK {@link HttpResponse} with status {@code 401} whose {@code WWW-Authenticate}
      * challenges say {@code error="invalid_token"}: the one answer a new token can fix. A bare 401, a 403
      * ({@code insufficient_scope}) or anything that is no {@code HttpResponse} is not. Made to be the decorator's
-     * {@code refreshOnResult}: {@code TokenRefreshConfig.custom().refreshOnResult(BearerChallenge::isInvalidTokenResponse)}.
+     * {@code refreshOnResult}:
+     * {@code TokenRefreshConfig.custom().refreshOnResult(BearerChallenge::isInvalidTokenResponse)}.
      *
      * @param result what a decorated call returned, or null
      * @return true for a 401 {@code HttpResponse} with a {@code Bearer error="invalid_token"} challenge

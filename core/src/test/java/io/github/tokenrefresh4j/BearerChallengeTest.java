@@ -123,7 +123,8 @@ class BearerChallengeTest {
 
     private static java.net.http.HttpResponse<String> response(int status, String wwwAuthenticate) {
         java.net.http.HttpHeaders headers = java.net.http.HttpHeaders.of(wwwAuthenticate == null
-            ? java.util.Map.of() : java.util.Map.of("WWW-Authenticate", List.of(wwwAuthenticate)), (name, value) -> true);
+            ? java.util.Map.of() : java.util.Map.of("WWW-Authenticate", List.of(wwwAuthenticate)),
+            (name, value) -> true);
         return new java.net.http.HttpResponse<>() {
             @Override
             public int statusCode() {

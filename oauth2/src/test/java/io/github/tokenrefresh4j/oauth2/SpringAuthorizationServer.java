@@ -58,12 +58,25 @@ final class SpringAuthorizationServer implements AutoCloseable {
     static final String BASIC_SECRET = "basic-secret";
     static final String JWT_CLIENT = "jwt-client";
     static final String PUBLIC_CLIENT = "public-client";
+    /**
+     * Registered for self_signed_tls_client_auth with {@link TlsFixture}'s client certificate in its JWKS (x5c):
+     * the server takes a one-certificate chain as self-signed, whatever the client says.
+     */
+    static final String MTLS_CLIENT = "orders-client";
 
     private final ConfigurableApplicationContext context;
     private final HttpServer jwks;
     final KeyPair clientKey;
 
+    private final boolean https;
+
     SpringAuthorizationServer() throws Exception {
+        this(null);
+    }
+
+    /** @param tls with it, on https with the server certificate, asking for (not needing) a client certificate */
+    SpringAuthorizationServer(TlsFixture tls) throws Exception {
+        https = tls != null;
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);
         clientKey = rsa.generateKeyPair();
@@ -77,17 +90,37 @@ final class SpringAuthorizationServer implements AutoCloseable {
                 out.write(jwkSet);
             }
         });
+        if (tls != null) {
+            byte[] certificateSet = new JWKSet(com.nimbusds.jose.jwk.JWK.parse(tls.clientCertificate())).toString()
+                .getBytes(StandardCharsets.UTF_8);
+            jwks.createContext("/mtls-jwks", exchange -> {
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, certificateSet.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(certificateSet);
+                }
+            });
+        }
         jwks.start();
-        context = new SpringApplicationBuilder(App.class).web(WebApplicationType.SERVLET)
-            .properties(Map.of("server.port", "0", "server.address", "127.0.0.1", "spring.main.banner-mode", "off",
-                "logging.level.root", "WARN", "client.jwks", "http://127.0.0.1:" + jwks.getAddress().getPort()
-                    + "/jwks"))
+        Map<String, Object> properties = new java.util.HashMap<>(Map.of("server.port", "0",
+            "server.address", "127.0.0.1", "spring.main.banner-mode", "off", "logging.level.root", "WARN",
+            "client.jwks", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks"));
+        if (tls != null) {
+            properties.putAll(Map.of("server.ssl.enabled", "true",
+                "server.ssl.key-store", tls.serverKeyStore.toUri().toString(),
+                "server.ssl.key-store-type", "PKCS12", "server.ssl.key-store-password", TlsFixture.PASSWORD_TEXT,
+                "server.ssl.key-alias", "key",
+                "server.ssl.trust-store", tls.serverTrustStore.toUri().toString(),
+                "server.ssl.trust-store-type", "PKCS12", "server.ssl.trust-store-password", TlsFixture.PASSWORD_TEXT,
+                "server.ssl.client-auth", "want"));
+        }
+        context = new SpringApplicationBuilder(App.class).web(WebApplicationType.SERVLET).properties(properties)
             .run();
     }
 
     URI issuer() {
         int port = ((WebServerApplicationContext) context).getWebServer().getPort();
-        return URI.create("http://127.0.0.1:" + port);
+        return URI.create((https ? "https" : "http") + "://127.0.0.1:" + port);
     }
 
     URI tokenEndpoint() {
@@ -152,7 +185,14 @@ final class SpringAuthorizationServer implements AutoCloseable {
                 .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
                 .redirectUri("http://127.0.0.1/callback")
                 .scope("orders").tokenSettings(rotating).build();
-            return new InMemoryRegisteredClientRepository(basic, jwt, open);
+            RegisteredClient mtls = RegisteredClient.withId(MTLS_CLIENT).clientId(MTLS_CLIENT)
+                .clientAuthenticationMethod(ClientAuthenticationMethod.SELF_SIGNED_TLS_CLIENT_AUTH)
+                .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+                .scope("orders").tokenSettings(rotating)
+                .clientSettings(ClientSettings.builder()
+                    .jwkSetUrl(environment.getProperty("client.jwks").replace("/jwks", "/mtls-jwks")).build())
+                .build();
+            return new InMemoryRegisteredClientRepository(basic, jwt, open, mtls);
         }
 
         @Bean

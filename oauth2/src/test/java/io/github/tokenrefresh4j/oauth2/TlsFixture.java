@@ -24,17 +24,32 @@ final class TlsFixture {
 
     final KeyStore server;
     final KeyStore client;
+    /** PKCS12 files, password {@link #PASSWORD_TEXT}: the server's key (alias {@code key}); a store trusting the
+     * client. */
+    final Path serverKeyStore;
+    final Path serverTrustStore;
+    static final String PASSWORD_TEXT = "changeit";
 
-    private TlsFixture(KeyStore server, KeyStore client) {
+    private TlsFixture(KeyStore server, KeyStore client, Path serverKeyStore, Path serverTrustStore) {
         this.server = server;
         this.client = client;
+        this.serverKeyStore = serverKeyStore;
+        this.serverTrustStore = serverTrustStore;
     }
 
     static synchronized TlsFixture get() throws Exception {
         if (instance == null) {
             Path dir = Files.createTempDirectory("tls-fixture");
-            instance = new TlsFixture(keyPair(dir.resolve("server.p12"), "CN=127.0.0.1", "ip:127.0.0.1"),
-                keyPair(dir.resolve("client.p12"), "CN=orders-client", null));
+            KeyStore server = keyPair(dir.resolve("server.p12"), "CN=127.0.0.1", "ip:127.0.0.1");
+            KeyStore client = keyPair(dir.resolve("client.p12"), "CN=orders-client", null);
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("client", client.getCertificate("key"));
+            Path trustFile = dir.resolve("server-trust.p12");
+            try (java.io.OutputStream out = Files.newOutputStream(trustFile)) {
+                trust.store(out, PASSWORD);
+            }
+            instance = new TlsFixture(server, client, dir.resolve("server.p12"), trustFile);
         }
         return instance;
     }
