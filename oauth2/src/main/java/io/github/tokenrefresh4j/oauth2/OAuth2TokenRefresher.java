@@ -19,8 +19,8 @@ import java.util.function.Supplier;
 /**
  * A {@link TokenRefresher} that asks an OAuth 2.0 token endpoint (RFC 6749) for each new token, through the Nimbus
  * OAuth 2.0 SDK: the client-credentials grant, the refresh-token grant with rotation, or the JWT-bearer grant
- * (RFC 7523), with {@code client_secret_basic}, {@code client_secret_post} or {@code private_key_jwt} client
- * authentication.
+ * (RFC 7523), with {@code client_secret_basic}, {@code client_secret_post}, {@code private_key_jwt}, mutual TLS
+ * (RFC 8705) or none (a public client).
  *
  * <pre>{@code
  * TokenRefresher refresher = OAuth2TokenRefresher.clientCredentials(tokenEndpoint, "orders-client", clientSecret)
@@ -48,11 +48,15 @@ import java.util.function.Supplier;
  * abandoned past its {@code refreshTimeout}) leaves the latter's refresh token in place. Give each refresh-token
  * refresher to one decorator: two refreshes at once would present the same refresh token.
  *
- * <p><b>Transport.</b> Requests go through the JDK {@link HttpClient}, which never sends a POST twice on its own:
- * a refresh-token grant reaches the server once per refresh. Redirects are not followed.
+ * <p><b>Transport.</b> Requests go through the JDK {@link HttpClient} (the refresher's own, or
+ * {@linkplain Builder#httpClient(HttpClient) yours}), which never sends a POST twice on its own: a refresh-token grant
+ * reaches the server once per refresh. Redirects are not followed; answers are read up to
+ * {@linkplain Builder#maxResponseSize(int) a size cap}; only {@code Bearer} tokens are accepted; plain {@code http}
+ * off loopback needs {@linkplain Builder#allowPlainHttp() an opt-in}.
  *
  * <p><b>Failures.</b> Every failure is a {@link TokenEndpointException}; its message names the endpoint by scheme,
- * host and path, and carries no secret of the request. Requests are logged through {@link System.Logger} (at
+ * host and path, and carries no secret of the request, nor does its cause chain. It tells the decorator when to ask
+ * again ({@link TokenEndpointException#getRetryAfterHint()}). Requests are logged through {@link System.Logger} (at
  * {@code DEBUG}, a refused refresh token that falls back at {@code WARNING}), never with a body.
  *
  * <p>Thread-safe. Its only state is the current refresh token (with the one it replaced) and the endpoint found by
@@ -153,10 +157,12 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
     }
 
     /**
-     * The general form, with the token endpoint discovered from the issuer's metadata at the first refresh, once:
-     * first {@code {issuer}/.well-known/openid-configuration} (OpenID Connect Discovery), then
-     * {@code /.well-known/oauth-authorization-server{issuer path}} (RFC 8414). A failed discovery is tried again at
-     * the next refresh.
+     * The general form, with the token endpoint discovered from the issuer's metadata, once: first
+     * {@code {issuer}/.well-known/openid-configuration} (OpenID Connect Discovery), then
+     * {@code /.well-known/oauth-authorization-server{issuer path}} (RFC 8414). Discovery starts when the refresher is
+     * built, without blocking it, so that the first refresh does not spend its {@code refreshTimeout} on it; a
+     * refresh that comes before it ends waits for it. A failed discovery fails the refresh that waited for it and is
+     * tried again at the next refresh. An https issuer whose metadata names an http token endpoint is refused.
      *
      * @param issuer the issuer identifier, an absolute http or https URI without query or fragment
      * @return a new builder
