@@ -190,4 +190,24 @@ class SecurityRulesTest {
 
         assertThat(e.getMessage()).contains("metadata of issuer").contains("with a body over 32768 bytes");
     }
+
+    @Test
+    void redirectsAreNeverFollowedByTokenOrDiscoveryRequests() throws Exception {
+        try (TokenEndpointStub elsewhere = new TokenEndpointStub()) {
+            String location = elsewhere.base().resolve("/steal").toString();
+            URI issuer = server.base().resolve("/shop");
+            server.json(307, "{}", "Location", location)
+                .json(302, "{}", "Location", location).json(302, "{}", "Location", location);
+
+            TokenEndpointException token = catchThrowableOfType(TokenEndpointException.class, () ->
+                OAuth2TokenRefresher.clientCredentials(server.uri(), "orders-client", "s3cret").build().refresh(null));
+            TokenEndpointException discovery = catchThrowableOfType(TokenEndpointException.class, () ->
+                OAuth2TokenRefresher.fromIssuer(issuer).clientSecretBasic("orders-client", "s3cret")
+                    .clientCredentialsGrant().build().refresh(null));
+
+            assertThat(token.getStatusCode()).hasValue(307);
+            assertThat(discovery.getStatusCode()).hasValue(302);
+            assertThat(elsewhere.drain()).isEmpty();
+        }
+    }
 }
