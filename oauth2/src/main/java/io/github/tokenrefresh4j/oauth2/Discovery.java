@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
- * Discovery: finds the token endpoint in the issuer's metadata: first
- * {@code {issuer}/.well-known/openid-configuration} (OpenID Connect Discovery), then
- * {@code /.well-known/oauth-authorization-server{issuer path}} (RFC 8414). It starts when the refresher is built,
+ * Discovery: finds the token endpoint in the issuer's metadata:
+ * {@code {issuer}/.well-known/openid-configuration} (OpenID Connect Discovery), else
+ * {@code /.well-known/oauth-authorization-server{issuer path}} (RFC 8414), both asked at once. It starts when the refresher is built,
  * without blocking and without a thread of its own, so that the first refresh finds it done or under way rather
  * than spending its {@code refreshTimeout} on it; refreshes that arrive meanwhile wait for that one discovery. A
  * failed discovery is tried again at the next refresh. With a fixed token endpoint, asks nothing.
@@ -128,16 +128,24 @@ final class Discovery {
         URI openIdConfiguration = URI.create(withoutSlash + "/.well-known/openid-configuration");
         URI authorizationServer = URI.create(issuer.getScheme() + "://" + issuer.getRawAuthority()
             + "/.well-known/oauth-authorization-server" + path);
-        return tokenEndpointFrom(openIdConfiguration, withoutSlash).handle((uri, first) -> uri != null
-            ? CompletableFuture.completedFuture(uri)
-            : tokenEndpointFrom(authorizationServer, withoutSlash).handle((second, failure) -> {
+        // Both at once, so that a server without the first document costs one round trip, not two; the first wins
+        // when both answer.
+        CompletableFuture<URI> openId = tokenEndpointFrom(openIdConfiguration, withoutSlash);
+        CompletableFuture<URI> oauth = tokenEndpointFrom(authorizationServer, withoutSlash);
+        return openId.handle((uri, first) -> {
+            if (uri != null) {
+                oauth.cancel(true);
+                return CompletableFuture.completedFuture(uri);
+            }
+            return oauth.handle((second, failure) -> {
                 if (failure == null) {
                     return second;
                 }
                 TokenEndpointException last = failures(authorizationServer).unwrap(failure);
                 last.addSuppressed(failures(openIdConfiguration).unwrap(first));
                 throw new CompletionException(last);
-            })).thenCompose(Function.identity());
+            });
+        }).thenCompose(Function.identity());
     }
 
     private Failures failures(URI metadata) {

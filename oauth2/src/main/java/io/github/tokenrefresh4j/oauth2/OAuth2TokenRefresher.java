@@ -157,9 +157,10 @@ public final class OAuth2TokenRefresher implements TokenRefresher {
     }
 
     /**
-     * The general form, with the token endpoint discovered from the issuer's metadata, once: first
-     * {@code {issuer}/.well-known/openid-configuration} (OpenID Connect Discovery), then
-     * {@code /.well-known/oauth-authorization-server{issuer path}} (RFC 8414). Discovery starts when the refresher is
+     * The general form, with the token endpoint discovered from the issuer's metadata, once:
+     * {@code {issuer}/.well-known/openid-configuration} (OpenID Connect Discovery), else
+     * {@code /.well-known/oauth-authorization-server{issuer path}} (RFC 8414), both asked at once so that a server
+     * without the first costs one round trip. Discovery starts when the refresher is
      * built, without blocking it, so that the first refresh does not spend its {@code refreshTimeout} on it; a
      * refresh that comes before it ends waits for it. A failed discovery fails the refresh that waited for it and is
      * tried again at the next refresh. An https issuer whose metadata names an http token endpoint is refused.

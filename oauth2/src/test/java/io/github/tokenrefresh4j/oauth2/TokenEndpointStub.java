@@ -65,6 +65,8 @@ final class TokenEndpointStub implements AutoCloseable {
     private final String scheme;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
+    /** Answers for one path, taken before the shared queue: for requests sent in parallel. */
+    private final Map<String, BlockingQueue<Answer>> answersByPath = new java.util.concurrent.ConcurrentHashMap<>();
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     /** Released on close: an answer of status 0 holds its request until then, for the timeout tests. */
     private final CountDownLatch released = new CountDownLatch(1);
@@ -113,6 +115,13 @@ final class TokenEndpointStub implements AutoCloseable {
 
     TokenEndpointStub answer(int status, String contentType, Function<Received, String> body, String... headers) {
         return answer(null, status, contentType, body, headers);
+    }
+
+    /** The next request for {@code path} gets this JSON answer, once {@code gate} (if not null) opens. */
+    TokenEndpointStub jsonAt(String path, CountDownLatch gate, int status, String json) {
+        answersByPath.computeIfAbsent(path, p -> new LinkedBlockingQueue<>()).add(new Answer(status,
+            Map.of("Content-Type", "application/json"), request -> json, gate));
+        return this;
     }
 
     /** The next request gets this JSON answer once {@code gate} opens. */
@@ -182,7 +191,11 @@ final class TokenEndpointStub implements AutoCloseable {
                 exchange.getRequestHeaders().getFirst("Authorization"), body, certificate);
             // The answer is taken before the request shows in take(): a test that saw its request can queue
             // the next answer knowing this one is spoken for.
-            Answer answer = answers.poll();
+            BlockingQueue<Answer> forPath = answersByPath.get(request.path());
+            Answer answer = forPath == null ? null : forPath.poll();
+            if (answer == null) {
+                answer = answers.poll();
+            }
             received.add(request);
             if (answer == null) {
                 answer = new Answer(500, Map.of("Content-Type", "text/plain"), r -> "no answer queued");
