@@ -134,7 +134,8 @@ final class Discovery {
         CompletableFuture<URI> oauth = tokenEndpointFrom(authorizationServer, withoutSlash);
         return openId.handle((uri, first) -> {
             if (uri != null) {
-                oauth.cancel(true);
+                // The other request runs to its end (or its read timeout), not cancelled: whether a cancelled
+                // request reached the server is a race, and it is one request per discovery.
                 return CompletableFuture.completedFuture(uri);
             }
             return oauth.handle((second, failure) -> {
