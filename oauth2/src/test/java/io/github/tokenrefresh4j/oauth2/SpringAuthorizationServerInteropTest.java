@@ -139,25 +139,29 @@ class SpringAuthorizationServerInteropTest {
         assertThat(e.getMessage()).contains("check the client id and its credentials");
     }
 
-    @Test
-    void refreshTokenRotationUnderA32ThreadStormMakesOneTokenRequestPerExpiry() throws Exception {
-        TestClock clock = new TestClock();
+    /** What a storm saw: calls made, calls failed, token requests the server received, tokens the calls used. */
+    record Storm(long calls, List<Throwable> failures, int tokenRequests, int refresherCalls, Set<String> accessTokens,
+                 Set<String> refreshTokens) {
+    }
+
+    /**
+     * {@link #ROUNDS} rounds; before each the clock moves past the hour-long token, then {@link #THREADS} threads
+     * released at once make {@link #CALLS_PER_THREAD} calls each.
+     */
+    private static Storm storm(String name, TestClock clock, TokenRefresher refresher) throws Exception {
         AtomicInteger refresherCalls = new AtomicInteger();
-        OAuth2TokenRefresher refresher = OAuth2TokenRefresher.refreshToken(server.tokenEndpoint(), BASIC_CLIENT,
-            BASIC_SECRET, server.signIn(BASIC_CLIENT)).clock(clock).build();
         TokenRefresher counted = current -> {
             refresherCalls.incrementAndGet();
             return refresher.refresh(current);
         };
         // The refresh timeout is a hang guard only: a cold server's first answer can take seconds.
-        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("sas-storm", TokenRefreshConfig.custom()
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of(name, TokenRefreshConfig.custom()
             .clock(clock).refreshTimeout(Duration.ofSeconds(60)).build(), counted);
         int before = server.tokenRequests(BASIC_CLIENT);
         Set<String> accessTokens = ConcurrentHashMap.newKeySet();
         Set<String> refreshTokens = ConcurrentHashMap.newKeySet();
         LongAdder calls = new LongAdder();
         List<Throwable> failures = new ArrayList<>();
-
         ExecutorService threads = Executors.newFixedThreadPool(THREADS);
         try {
             for (int round = 0; round < ROUNDS; round++) {
@@ -191,17 +195,41 @@ class SpringAuthorizationServerInteropTest {
         } finally {
             threads.shutdownNow();
         }
+        Storm storm = new Storm(calls.sum(), failures, server.tokenRequests(BASIC_CLIENT) - before,
+            refresherCalls.get(), accessTokens, refreshTokens);
+        System.out.printf("Spring Authorization Server storm (%s): %d calls, %d failed, %d token requests for %d "
+            + "expiries, %d access tokens, %d refresh tokens%n", name, storm.calls(), failures.size(),
+            storm.tokenRequests(), ROUNDS, accessTokens.size(), refreshTokens.size());
+        return storm;
+    }
 
-        int tokenRequests = server.tokenRequests(BASIC_CLIENT) - before;
-        System.out.printf("Spring Authorization Server storm: %d calls, %d failed, %d token requests for %d "
-            + "expiries, %d access tokens, %d refresh tokens%n", calls.sum(), failures.size(), tokenRequests, ROUNDS,
-            accessTokens.size(), refreshTokens.size());
-        assertThat(failures).isEmpty();
-        assertThat(calls.sum()).isEqualTo((long) ROUNDS * THREADS * CALLS_PER_THREAD);
-        assertThat(tokenRequests).isEqualTo(ROUNDS);
-        assertThat(refresherCalls).hasValue(ROUNDS);
-        assertThat(accessTokens).hasSize(ROUNDS);
-        assertThat(refreshTokens).as("a new refresh token per rotation").hasSize(ROUNDS);
+    @Test
+    void refreshTokenRotationUnderA32ThreadStormMakesOneTokenRequestPerExpiry() throws Exception {
+        TestClock clock = new TestClock();
+
+        Storm storm = storm("sas-rotation", clock, OAuth2TokenRefresher.refreshToken(server.tokenEndpoint(),
+            BASIC_CLIENT, BASIC_SECRET, server.signIn(BASIC_CLIENT)).clock(clock).build());
+
+        assertThat(storm.failures()).as("no invalid_grant, no failure").isEmpty();
+        assertThat(storm.calls()).isEqualTo((long) ROUNDS * THREADS * CALLS_PER_THREAD);
+        assertThat(storm.tokenRequests()).isEqualTo(ROUNDS);
+        assertThat(storm.refresherCalls()).isEqualTo(ROUNDS);
+        assertThat(storm.accessTokens()).hasSize(ROUNDS);
+        assertThat(storm.refreshTokens()).as("a new refresh token per rotation").hasSize(ROUNDS);
+    }
+
+    @Test
+    void clientCredentialsUnderA32ThreadStormMakesOneTokenRequestPerExpiry() throws Exception {
+        TestClock clock = new TestClock();
+
+        Storm storm = storm("sas-client-credentials", clock, OAuth2TokenRefresher.clientCredentials(
+            server.tokenEndpoint(), BASIC_CLIENT, BASIC_SECRET).scope("orders").clock(clock).build());
+
+        assertThat(storm.failures()).isEmpty();
+        assertThat(storm.calls()).isEqualTo((long) ROUNDS * THREADS * CALLS_PER_THREAD);
+        assertThat(storm.tokenRequests()).isEqualTo(ROUNDS);
+        assertThat(storm.accessTokens()).hasSize(ROUNDS);
+        assertThat(storm.refreshTokens()).isEmpty();
     }
 
     @Test
