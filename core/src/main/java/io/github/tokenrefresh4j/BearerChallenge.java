@@ -1,5 +1,6 @@
 package io.github.tokenrefresh4j;
 
+import java.net.http.HttpResponse;
 import java.util.Objects;
 
 /**
@@ -7,10 +8,13 @@ import java.util.Objects;
  * {@code Bearer} challenge with {@code error="invalid_token"} (RFC 6750 §3.1).
  *
  * <pre>{@code
+ * // The JDK HttpClient: refresh on a 401 whose challenge says invalid_token, and on nothing else.
  * TokenRefreshConfig config = TokenRefreshConfig.custom()
- *     .refreshOnResult(r -> r instanceof HttpResponse<?> resp && resp.statusCode() == 401
- *         && BearerChallenge.isInvalidToken(resp.headers().allValues("WWW-Authenticate")))
+ *     .refreshOnResult(BearerChallenge::isInvalidTokenResponse)
  *     .build();
+ *
+ * // Any other client: hand it the WWW-Authenticate values of a 401.
+ * boolean fixable = response.code() == 401 && BearerChallenge.isInvalidToken(response.headers("WWW-Authenticate"));
  * }</pre>
  *
  * <p>It follows the header grammar rather than searching for substrings: auth schemes and parameter names are
@@ -48,6 +52,24 @@ public final class BearerChallenge {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether {@code result} is a JDK {@link HttpResponse} with status {@code 401} whose {@code WWW-Authenticate}
+     * challenges say {@code error="invalid_token"}: the one answer a new token can fix. A bare 401, a 403
+     * ({@code insufficient_scope}) or anything that is no {@code HttpResponse} is not. Made to be the decorator's
+     * {@code refreshOnResult}:
+     * {@code TokenRefreshConfig.custom().refreshOnResult(BearerChallenge::isInvalidTokenResponse)}.
+     *
+     * @param result what a decorated call returned, or null
+     * @return true for a 401 {@code HttpResponse} with a {@code Bearer error="invalid_token"} challenge
+     */
+    public static boolean isInvalidTokenResponse(Object result) {
+        if (!(result instanceof HttpResponse<?>)) {
+            return false;
+        }
+        HttpResponse<?> response = (HttpResponse<?>) result;
+        return response.statusCode() == 401 && isInvalidToken(response.headers().allValues("WWW-Authenticate"));
     }
 
     /** A single pass over the list elements of the header, remembering which challenge a parameter belongs to. */

@@ -106,4 +106,65 @@ class BearerChallengeTest {
             .isInstanceOf(NullPointerException.class)
             .hasMessage("wwwAuthenticateValues must not be null");
     }
+
+    @Test
+    void aJdkHttpResponseIsAnInvalidTokenAnswerOnlyWhenA401SaysSoInItsChallenge() {
+        assertThat(BearerChallenge.isInvalidTokenResponse(response(401, "Bearer error=\"invalid_token\""))).isTrue();
+        assertThat(BearerChallenge.isInvalidTokenResponse(response(401, "Basic realm=\"x\", "
+            + "Bearer realm=\"api\", error=\"invalid_token\""))).isTrue();
+        assertThat(BearerChallenge.isInvalidTokenResponse(response(401, null))).isFalse();
+        assertThat(BearerChallenge.isInvalidTokenResponse(response(401, "Bearer error=\"insufficient_scope\"")))
+            .isFalse();
+        assertThat(BearerChallenge.isInvalidTokenResponse(response(403, "Bearer error=\"invalid_token\"")))
+            .isFalse();
+        assertThat(BearerChallenge.isInvalidTokenResponse("401 Bearer error=\"invalid_token\"")).isFalse();
+        assertThat(BearerChallenge.isInvalidTokenResponse(null)).isFalse();
+    }
+
+    private static java.net.http.HttpResponse<String> response(int status, String wwwAuthenticate) {
+        java.net.http.HttpHeaders headers = java.net.http.HttpHeaders.of(wwwAuthenticate == null
+            ? java.util.Map.of() : java.util.Map.of("WWW-Authenticate", List.of(wwwAuthenticate)),
+            (name, value) -> true);
+        return new java.net.http.HttpResponse<>() {
+            @Override
+            public int statusCode() {
+                return status;
+            }
+
+            @Override
+            public java.net.http.HttpRequest request() {
+                return null;
+            }
+
+            @Override
+            public java.util.Optional<java.net.http.HttpResponse<String>> previousResponse() {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public java.net.http.HttpHeaders headers() {
+                return headers;
+            }
+
+            @Override
+            public String body() {
+                return "";
+            }
+
+            @Override
+            public java.util.Optional<javax.net.ssl.SSLSession> sslSession() {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public java.net.URI uri() {
+                return java.net.URI.create("https://api.example.com/orders");
+            }
+
+            @Override
+            public java.net.http.HttpClient.Version version() {
+                return java.net.http.HttpClient.Version.HTTP_1_1;
+            }
+        };
+    }
 }

@@ -677,8 +677,9 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 next = s.refresherEnded(); // its waiters' timeout already counted the failure
             } else {
                 int failures = s.cooldown.failures + 1;
-                next = s.refresherFailed(new Cooldown(failures, plusSaturated(now, cooldownMillis(failures)), cause,
-                    false));
+                // Issue 21: the failure may say when to ask again (RetryAfterHint); the longer of the two wins.
+                long cooldown = Math.max(cooldownMillis(failures), RetryAfterHints.millis(cause));
+                next = s.refresherFailed(new Cooldown(failures, plusSaturated(now, cooldown), cause, false));
             }
             if (transition(s, next)) {
                 break;

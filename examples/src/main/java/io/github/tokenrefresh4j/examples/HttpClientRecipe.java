@@ -18,7 +18,7 @@ import java.util.function.Predicate;
  *
  * <pre>{@code
  * TokenRefreshDecorator tokens = TokenRefreshDecorator.of("orders-api",
- *     TokenRefreshConfig.custom().refreshOnResult(HttpClientRecipe.INVALID_TOKEN).build(),
+ *     TokenRefreshConfig.custom().refreshOnResult(BearerChallenge::isInvalidTokenResponse).build(),
  *     OAuth2TokenRefresher.clientCredentials(tokenEndpoint, "orders-client", clientSecret)
  *         .scope("orders")
  *         .build());
@@ -32,9 +32,7 @@ public final class HttpClientRecipe {
      * A 401 whose challenge says {@code invalid_token} (RFC 6750 §3.1): the one answer a new token can fix. A bare
      * 401 or a 403 ({@code insufficient_scope}) reaches the caller unchanged.
      */
-    public static final Predicate<Object> INVALID_TOKEN = result -> result instanceof HttpResponse<?>
-        && ((HttpResponse<?>) result).statusCode() == 401
-        && BearerChallenge.isInvalidToken(((HttpResponse<?>) result).headers().allValues("WWW-Authenticate"));
+    public static final Predicate<Object> INVALID_TOKEN = BearerChallenge::isInvalidTokenResponse;
 
     private HttpClientRecipe() {
     }

@@ -19,7 +19,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Turns what a token or discovery request got back into a {@link TokenEndpointException} whose message holds none
@@ -28,6 +30,8 @@ import java.util.Set;
 final class Failures {
 
     private static final int MAX_TEXT = 300;
+    private static final Pattern LINE_BREAKING = Pattern.compile(
+        "[\\p{Cc}\\p{Zl}\\p{Zp}\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]+");
     /**
      * The longest Retry-After kept (about 292 years): any longer is absurd, and would throw in a caller's
      * {@code toNanos()}, {@code toMillis()} or {@code Instant.plus(..)}.
@@ -37,13 +41,21 @@ final class Failures {
     /** The secrets one request carried, longest first so that a secret inside another is not replaced first. */
     private final List<String> secrets;
     private final String target;
+    /** The pause asked of the decorator after a refusal, or null for none. */
+    private final Duration refusalCooldown;
 
     /**
      * @param target  what was asked, for messages, for example {@code token endpoint https://idp/token}
      * @param secrets the secrets the request carried; null and empty ones are ignored
      */
     Failures(String target, Iterable<String> secrets) {
+        this(target, secrets, null);
+    }
+
+    /** @param refusalCooldown the pause asked of the decorator after a refusal, or null for none */
+    Failures(String target, Iterable<String> secrets, Duration refusalCooldown) {
         this.target = target;
+        this.refusalCooldown = refusalCooldown;
         Set<String> forms = new LinkedHashSet<>();
         for (String secret : secrets) {
             if (secret != null && !secret.isEmpty()) {
@@ -80,7 +92,47 @@ final class Failures {
             + (e instanceof ConnectException || e instanceof HttpConnectTimeoutException
                 ? "; no connection was made" : "; the request may have reached it")
             + "; try again later",
-            null, null, -1, null, true, e);
+            null, null, -1, null, true, redacted(e, 0));
+    }
+
+    /**
+     * {@code cause}, or where its message or that of a cause of its own quotes a secret (a server that echoes the
+     * request into a bad status line gets it into the JDK's {@code ProtocolException}), an {@link IOException}
+     * standing in for it: the original class name and the message redacted, the same stack trace.
+     */
+    private Throwable redacted(Throwable cause, int depth) {
+        if (cause == null || depth > 16) {
+            return null;
+        }
+        Throwable inner = cause.getCause() == cause ? null : redacted(cause.getCause(), depth + 1);
+        String message = cause.getMessage();
+        if (Objects.equals(message, redact(message)) && inner == cause.getCause()) {
+            return cause;
+        }
+        IOException copy = new IOException(cause.getClass().getName() + " (redacted)"
+            + (message == null ? "" : ": " + clean(message)), inner);
+        copy.setStackTrace(cause.getStackTrace());
+        return copy;
+    }
+
+    /** The body was longer than the refresher reads: not read past {@code max} bytes. */
+    TokenEndpointException tooLarge(int status, int max) {
+        boolean transientFailure = status >= 500 || status == 429;
+        return new TokenEndpointException(target + " answered " + status + " with a body over " + max
+            + " bytes, not read further; " + (transientFailure ? "nothing was issued; try again later"
+            : "check the URI, or raise maxResponseSize if the server's answers are that large"),
+            null, null, status, null, transientFailure, null);
+    }
+
+    /** What an asynchronous exchange failed with, as a {@link TokenEndpointException}. */
+    TokenEndpointException unwrap(Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        if (cause instanceof TokenEndpointException) {
+            return (TokenEndpointException) cause;
+        }
+        return new TokenEndpointException(target + " failed: " + cause.getClass().getName(), null, null, -1, null,
+            true, redacted(cause, 0));
     }
 
     /** The refreshing thread was interrupted, for example because the decorator abandoned the refresh. */
@@ -108,11 +160,15 @@ final class Failures {
             message.append(" with ").append(bodyKind(response)).append(", not an OAuth 2.0 error");
         }
         message.append("; ").append(advice(status, error, transientFailure));
+        Duration hint = retryAfter;
         if (retryAfter != null) {
             message.append(" (Retry-After ").append(retryAfter.toSeconds()).append("s)");
+        } else if (refusalCooldown != null && !transientFailure && isRefusal(status, error)) {
+            hint = refusalCooldown;
+            message.append(" (not asked again for ").append(refusalCooldown.toSeconds()).append("s)");
         }
         return new TokenEndpointException(message.toString(), error, description, status, retryAfter,
-            transientFailure, null);
+            transientFailure, null, hint);
     }
 
     /** A success status whose body is not what was expected: asking again gets the same, so not transient. */
@@ -151,6 +207,12 @@ final class Failures {
         String contentType = response.getHeaderValue("Content-Type");
         String kind = contentType == null ? "no Content-Type" : contentType.split(";", 2)[0].strip();
         return "a body that is no JSON object (" + oneLine(kind, 60) + ")";
+    }
+
+    /** A refusal that asking again within minutes cannot change: only a new grant or new credentials can. */
+    private static boolean isRefusal(int status, String error) {
+        return status == 401 || "invalid_grant".equals(error) || "invalid_client".equals(error)
+            || "unauthorized_client".equals(error) || "unsupported_grant_type".equals(error);
     }
 
     private static String advice(int status, String error, boolean transientFailure) {
@@ -206,15 +268,27 @@ final class Failures {
 
     /** Secrets replaced, then one line, then cut: cutting first could leave a secret's prefix unmatched. */
     String clean(String text) {
+        return oneLine(redact(text), MAX_TEXT);
+    }
+
+    private String redact(String text) {
+        if (text == null) {
+            return null;
+        }
         String redacted = text;
         for (String secret : secrets) {
             redacted = redacted.replace(secret, "***");
         }
-        return oneLine(redacted, MAX_TEXT);
+        return redacted;
     }
 
+    /**
+     * Every control character (C0, DEL and C1, NEL U+0085 among them), the line and paragraph separators U+2028
+     * and U+2029, and the bidirectional overrides become one space: a pipeline that breaks lines on any of them
+     * must not see a forged log line (CWE-117).
+     */
     private static String oneLine(String text, int max) {
-        String line = text.replaceAll("\\p{Cntrl}+", " ").strip();
+        String line = LINE_BREAKING.matcher(text).replaceAll(" ").strip();
         return line.length() <= max ? line : line.substring(0, max) + "...";
     }
 }

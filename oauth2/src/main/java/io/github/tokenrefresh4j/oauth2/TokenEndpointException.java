@@ -1,5 +1,7 @@
 package io.github.tokenrefresh4j.oauth2;
 
+import io.github.tokenrefresh4j.RetryAfterHint;
+
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -25,7 +27,7 @@ import java.util.OptionalInt;
  * assertion, refresh token, the {@code Authorization} header) replaced by {@code ***}. {@link #getError()} and
  * {@link #getErrorDescription()} are redacted the same way.
  */
-public final class TokenEndpointException extends Exception {
+public final class TokenEndpointException extends Exception implements RetryAfterHint {
 
     private static final long serialVersionUID = 1L;
 
@@ -34,10 +36,17 @@ public final class TokenEndpointException extends Exception {
     private final int statusCode;
     private final Duration retryAfter;
     private final boolean transientFailure;
+    private final Duration retryAfterHint;
 
     TokenEndpointException(String message, String error, String errorDescription, int statusCode,
                            Duration retryAfter, boolean transientFailure, Throwable cause) {
+        this(message, error, errorDescription, statusCode, retryAfter, transientFailure, cause, retryAfter);
+    }
+
+    TokenEndpointException(String message, String error, String errorDescription, int statusCode,
+                           Duration retryAfter, boolean transientFailure, Throwable cause, Duration retryAfterHint) {
         super(message, cause);
+        this.retryAfterHint = retryAfterHint;
         this.error = error;
         this.errorDescription = errorDescription;
         this.statusCode = statusCode;
@@ -66,6 +75,20 @@ public final class TokenEndpointException extends Exception {
      */
     public Optional<Duration> getRetryAfter() {
         return Optional.ofNullable(retryAfter);
+    }
+
+    /**
+     * When the decorator may ask again, at the earliest (see {@link RetryAfterHint}): the {@code Retry-After} of a
+     * {@code 429} or {@code 503}; after a refusal that asking again soon cannot change ({@code invalid_grant},
+     * {@code invalid_client}, {@code unauthorized_client}, {@code unsupported_grant_type}, or a {@code 401}), the
+     * refresher's {@linkplain OAuth2TokenRefresher.Builder#refusalCooldown(Duration) refusal cooldown}; else empty,
+     * and the decorator's {@code failureCooldown} applies.
+     *
+     * @return the shortest wait before the next token request
+     */
+    @Override
+    public Optional<Duration> getRetryAfterHint() {
+        return Optional.ofNullable(retryAfterHint);
     }
 
     /**

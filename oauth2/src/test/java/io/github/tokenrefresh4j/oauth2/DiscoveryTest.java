@@ -6,7 +6,9 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -38,27 +40,57 @@ class DiscoveryTest {
             .clientCredentialsGrant().build();
     }
 
+    private static final String OPENID = "/tenants/shop/.well-known/openid-configuration";
+    private static final String RFC8414 = "/.well-known/oauth-authorization-server/tenants/shop";
+
     private String metadata(String issuerText) {
         return "{\"issuer\":\"" + issuerText + "\",\"token_endpoint\":\"" + server.uri() + "\"}";
     }
 
     @Test
     void withoutOpenIdConfigurationTheRfc8414PathIsInsertedBeforeTheIssuerPath() throws Exception {
-        server.json(404, "{}")
-            .json(200, metadata(issuer.toString()))
+        server.jsonAt(OPENID, null, 404, "{}")
+            .jsonAt(RFC8414, null, 200, metadata(issuer.toString()))
             .json(200, "{\"access_token\":\"opaque-1\",\"token_type\":\"Bearer\",\"expires_in\":60}")
             .json(200, "{\"access_token\":\"opaque-2\",\"token_type\":\"Bearer\",\"expires_in\":60}");
         OAuth2TokenRefresher refresher = refresher();
-        assertThat(server.drain()).as("nothing asked before the first refresh").isEmpty();
 
         assertThat(refresher.refresh(null).value()).isEqualTo("opaque-1");
         assertThat(refresher.refresh(null).value()).isEqualTo("opaque-2");
 
-        assertThat(server.drain()).extracting(TokenEndpointStub.Received::path).containsExactly(
-            "/tenants/shop/.well-known/openid-configuration",
-            "/.well-known/oauth-authorization-server/tenants/shop",
-            "/oauth2/token",
-            "/oauth2/token");
+        // Both metadata documents are asked at once: a server without the first costs one round trip, not two.
+        assertThat(server.drain()).extracting(TokenEndpointStub.Received::path).containsExactlyInAnyOrder(
+            OPENID, RFC8414, "/oauth2/token", "/oauth2/token");
+    }
+
+    @Test
+    void openIdConfigurationIsPreferredWhenBothAnswer() throws Exception {
+        server.jsonAt(OPENID, null, 200, metadata(issuer.toString()))
+            .jsonAt(RFC8414, null, 200, "{\"issuer\":\"" + issuer + "\",\"token_endpoint\":\""
+                + server.base().resolve("/other/token") + "\"}")
+            .json(200, "{\"access_token\":\"opaque-1\",\"token_type\":\"Bearer\",\"expires_in\":60}");
+
+        assertThat(refresher().refresh(null).value()).isEqualTo("opaque-1");
+
+        assertThat(server.drain()).extracting(TokenEndpointStub.Received::path).contains("/oauth2/token")
+            .doesNotContain("/other/token");
+    }
+
+    @Test
+    void discoveryStartsWhenTheRefresherIsBuiltSoTheFirstRefreshDoesNotSpendItsTimeoutOnIt() throws Exception {
+        CountDownLatch metadataAnswered = new CountDownLatch(1);
+        server.jsonAt(OPENID, metadataAnswered, 200, metadata(issuer.toString()))
+            .jsonAt(RFC8414, metadataAnswered, 404, "{}")
+            .json(200, "{\"access_token\":\"opaque-1\",\"token_type\":\"Bearer\",\"expires_in\":60}");
+
+        OAuth2TokenRefresher refresher = refresher();
+
+        // Asked before any refresh: a slow but healthy server answers while the application starts.
+        assertThat(List.of(server.take().path(), server.take().path())).containsExactlyInAnyOrder(OPENID, RFC8414);
+        metadataAnswered.countDown();
+        assertThat(refresher.refresh(null).value()).isEqualTo("opaque-1");
+        assertThat(server.take().path()).isEqualTo("/oauth2/token");
+        assertThat(server.drain()).isEmpty();
     }
 
     @Test
@@ -76,8 +108,8 @@ class DiscoveryTest {
 
     @Test
     void failedDiscoveryIsTriedAgainAtTheNextRefresh() throws Exception {
-        server.json(503, "{}").json(503, "{}")
-            .json(200, metadata(issuer.toString()))
+        server.jsonAt(OPENID, null, 503, "{}").jsonAt(RFC8414, null, 503, "{}")
+            .jsonAt(OPENID, null, 200, metadata(issuer.toString())).jsonAt(RFC8414, null, 404, "{}")
             .json(200, "{\"access_token\":\"opaque-1\",\"token_type\":\"Bearer\",\"expires_in\":60}");
         OAuth2TokenRefresher refresher = refresher();
 

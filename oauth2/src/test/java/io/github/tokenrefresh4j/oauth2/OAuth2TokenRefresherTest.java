@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Date;
+import java.util.List;
 import javax.net.ssl.SSLSocketFactory;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -248,7 +249,8 @@ class OAuth2TokenRefresherTest {
         assertThat(e.getRetryAfter()).isEmpty();
         assertThat(e).hasMessage("token endpoint http://127.0.0.1:" + endpoint.uri().getPort()
             + "/oauth2/token (refresh_token) answered 400 invalid_grant: \"Token is not active\"; the grant "
-            + "(refresh token or assertion) is expired, revoked or spent: obtain a new one");
+            + "(refresh token or assertion) is expired, revoked or spent: obtain a new one (not asked again for "
+            + "300s)");
         assertThat(endpoint.drain()).hasSize(1);
     }
 
@@ -292,6 +294,49 @@ class OAuth2TokenRefresherTest {
         assertThat(e.getError()).isEmpty();
         assertThat(e.getMessage()).endsWith("answered 503 with a body that is no JSON object (text/plain), not an "
             + "OAuth 2.0 error; nothing was issued; try again later (Retry-After 30s)");
+    }
+
+    @Test
+    void aRefusalAsksTheDecoratorForTheRefusalCooldownAndARetryAfterForItsWait() throws Exception {
+        endpoint.json(400, "{\"error\":\"invalid_grant\"}").json(401, "{\"error\":\"invalid_client\"}")
+            .json(429, "{\"error\":\"slow_down\"}", "Retry-After", "30").json(500, "{}")
+            .json(400, "{\"error\":\"invalid_grant\"}").json(400, "{\"error\":\"invalid_scope\"}");
+        OAuth2TokenRefresher refresher = refreshToken("refresh-1").build();
+
+        List<TokenEndpointException> failures = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            failures.add(catchThrowableOfType(TokenEndpointException.class, () -> refresher.refresh(null)));
+        }
+        TokenEndpointException withoutHint = catchThrowableOfType(TokenEndpointException.class,
+            () -> refreshToken("refresh-1").refusalCooldown(Duration.ZERO).build().refresh(null));
+        TokenEndpointException invalidScope = catchThrowableOfType(TokenEndpointException.class,
+            () -> refresher.refresh(null));
+
+        assertThat(failures).extracting(e -> e.getRetryAfterHint().orElse(null)).containsExactly(
+            Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofSeconds(30), null);
+        assertThat(failures.get(0).getMessage()).endsWith("obtain a new one (not asked again for 300s)");
+        assertThat(withoutHint.getRetryAfterHint()).isEmpty();
+        assertThat(invalidScope.getRetryAfterHint()).isEmpty();
+        assertThatThrownBy(() -> refreshToken("r").refusalCooldown(Duration.ofSeconds(-1)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("refusalCooldown must not be");
+    }
+
+    @Test
+    void theDecoratorHonoursTheRetryAfterOfA503InsteadOfItsOneSecondCooldown() {
+        endpoint.answer(503, "text/plain", request -> "busy", "Retry-After", "120");
+        io.github.tokenrefresh4j.TokenRefreshDecorator tokens = io.github.tokenrefresh4j.TokenRefreshDecorator.of(
+            "orders-api", io.github.tokenrefresh4j.TokenRefreshConfig.custom().clock(CLOCK).build(),
+            clientCredentials().build());
+
+        Throwable first = catchThrowableOfType(RuntimeException.class,
+            () -> tokens.executeFunction(AccessToken::value));
+        Throwable second = catchThrowableOfType(RuntimeException.class,
+            () -> tokens.executeFunction(AccessToken::value));
+
+        assertThat(first).hasMessageContaining("next attempt allowed in 120000ms");
+        assertThat(second).hasMessageContaining("cooldown");
+        assertThat(tokens.getMetrics().getCooldownEnd()).contains(NOW.plusSeconds(120));
+        assertThat(endpoint.drain()).hasSize(1);
     }
 
     @Test
@@ -453,6 +498,21 @@ class OAuth2TokenRefresherTest {
         TokenEndpointStub.Received request = endpoint.take();
         assertThat(request.authorization()).isNull();
         assertThat(request.form()).containsEntry("client_id", "orders-client").containsEntry("client_secret", "s3cret");
+    }
+
+    @Test
+    void privateKeyJwtSendsTheClientIdBesideTheAssertionAsSpringAuthorizationServerRequires() throws Exception {
+        // RFC 7523 makes client_id optional; Spring Authorization Server answers 400 invalid_request without it.
+        endpoint.json(200, tokenJson("opaque-1", ",\"expires_in\":60"));
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+
+        OAuth2TokenRefresher.builder(endpoint.uri()).privateKeyJwt("orders-client", rsa.generateKeyPair().getPrivate(),
+            "k1").clientCredentialsGrant().build().refresh(null);
+
+        assertThat(endpoint.take().form()).containsEntry("client_id", "orders-client")
+            .containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+            .containsKey("client_assertion");
     }
 
     @Test

@@ -2,6 +2,10 @@ package io.github.tokenrefresh4j.oauth2;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,6 +24,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import java.util.stream.Collectors;
 
 /**
@@ -29,7 +37,7 @@ import java.util.stream.Collectors;
 final class TokenEndpointStub implements AutoCloseable {
 
     /** What the endpoint received. */
-    record Received(String method, String path, String authorization, String body) {
+    record Received(String method, String path, String authorization, String body, String clientCertificate) {
         Map<String, String> form() {
             if (body.isEmpty()) {
                 return Map.of();
@@ -54,14 +62,40 @@ final class TokenEndpointStub implements AutoCloseable {
     }
 
     private final HttpServer server;
+    private final String scheme;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
+    /** Answers for one path, taken before the shared queue: for requests sent in parallel. */
+    private final Map<String, BlockingQueue<Answer>> answersByPath = new java.util.concurrent.ConcurrentHashMap<>();
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     /** Released on close: an answer of status 0 holds its request until then, for the timeout tests. */
     private final CountDownLatch released = new CountDownLatch(1);
 
     TokenEndpointStub() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this(null, false);
+    }
+
+    /**
+     * Over TLS with {@code tls}, when not null; with {@code needClientAuth}, the handshake fails without a client
+     * certificate the server trusts, and {@link Received#clientCertificate()} names the one presented.
+     */
+    TokenEndpointStub(SSLContext tls, boolean needClientAuth) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(address, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters parameters) {
+                    SSLParameters ssl = tls.getDefaultSSLParameters();
+                    ssl.setNeedClientAuth(needClientAuth);
+                    parameters.setSSLParameters(ssl);
+                }
+            });
+            server = https;
+        }
+        scheme = tls == null ? "http" : "https";
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -72,7 +106,7 @@ final class TokenEndpointStub implements AutoCloseable {
     }
 
     URI base() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+        return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort() + "/");
     }
 
     TokenEndpointStub json(int status, String json, String... headers) {
@@ -81,6 +115,13 @@ final class TokenEndpointStub implements AutoCloseable {
 
     TokenEndpointStub answer(int status, String contentType, Function<Received, String> body, String... headers) {
         return answer(null, status, contentType, body, headers);
+    }
+
+    /** The next request for {@code path} gets this JSON answer, once {@code gate} (if not null) opens. */
+    TokenEndpointStub jsonAt(String path, CountDownLatch gate, int status, String json) {
+        answersByPath.computeIfAbsent(path, p -> new LinkedBlockingQueue<>()).add(new Answer(status,
+            Map.of("Content-Type", "application/json"), request -> json, gate));
+        return this;
     }
 
     /** The next request gets this JSON answer once {@code gate} opens. */
@@ -137,11 +178,24 @@ final class TokenEndpointStub implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String certificate = null;
+            if (exchange instanceof HttpsExchange) {
+                try {
+                    certificate = ((X509Certificate) ((HttpsExchange) exchange).getSSLSession()
+                        .getPeerCertificates()[0]).getSubjectX500Principal().getName();
+                } catch (SSLPeerUnverifiedException e) {
+                    certificate = null;
+                }
+            }
             Received request = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                exchange.getRequestHeaders().getFirst("Authorization"), body);
+                exchange.getRequestHeaders().getFirst("Authorization"), body, certificate);
             // The answer is taken before the request shows in take(): a test that saw its request can queue
             // the next answer knowing this one is spoken for.
-            Answer answer = answers.poll();
+            BlockingQueue<Answer> forPath = answersByPath.get(request.path());
+            Answer answer = forPath == null ? null : forPath.poll();
+            if (answer == null) {
+                answer = answers.poll();
+            }
             received.add(request);
             if (answer == null) {
                 answer = new Answer(500, Map.of("Content-Type", "text/plain"), r -> "no answer queued");
