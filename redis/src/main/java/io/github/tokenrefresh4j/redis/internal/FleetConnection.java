@@ -191,6 +191,13 @@ public final class FleetConnection implements AutoCloseable {
         CompletableFuture<C> future = connecting.toCompletableFuture();
         try {
             return await(future, deadline);
+        } catch (RedisUnavailableException e) {
+            future.thenAccept(FleetConnection::closeQuietly);
+            if (e.getCause() instanceof TimeoutException) {
+                throw new RedisUnavailableException("connecting to Redis at " + endpoint + " had not completed",
+                    e.getCause());
+            }
+            throw e;
         } catch (RuntimeException e) {
             future.thenAccept(FleetConnection::closeQuietly);
             throw e;
@@ -210,7 +217,7 @@ public final class FleetConnection implements AutoCloseable {
             throw new TokenRefreshException("interrupted while talking to Redis at " + endpoint, e);
         } catch (TimeoutException e) {
             reply.cancel(false);
-            throw new RedisUnavailableException("no reply before the deadline", e);
+            throw new RedisUnavailableException("waiting for a reply from Redis at " + endpoint, e);
         } catch (ExecutionException e) {
             throw failure(e.getCause());
         }
@@ -230,7 +237,7 @@ public final class FleetConnection implements AutoCloseable {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (TimeoutException e) {
-                    throw new RedisUnavailableException("no reply before the deadline", e);
+                    throw new RedisUnavailableException("waiting for a reply from Redis at " + endpoint, e);
                 } catch (ExecutionException e) {
                     throw failure(e.getCause());
                 }
