@@ -415,7 +415,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             + "that this instance has seen (Redis restarted from an older snapshot, a failover lost writes, a "
             + "FLUSHALL, or a replica was promoted behind); writing generation {3} back so that no instance presents "
             + "a spent refresh token", redis.endpoint(), there == null ? "no token" : "generation "
-            + there.generation(), keys.name(), mine.generation());
+            + there.generation(), keys.name(), Long.toString(mine.generation()));
         store.store(mine.generation(), mine.token(), deadline);
         unshared.compareAndSet(mine, null);
         Snapshot after = store.read(deadline);
@@ -469,7 +469,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         LOG.log(System.Logger.Level.WARNING, "taking over the refresh of key ''{0}'' (generation {1}) that instance "
             + "{2} started {3}ms ago and stopped during (killed, crashed or cut off from Redis before storing the "
             + "result): the refresh token may already have been spent by the instance that stopped during its "
-            + "refresh; {4}", keys.name(), generation, mark.instance(), mark.ageMillis(), what);
+            + "refresh; {4}", keys.name(), Long.toString(generation), mark.instance(), Long.toString(mark.ageMillis()),
+            what);
         if (events.hasConsumers()) {
             events.publish(new InterruptedRefreshEvent(keys.name(), mark.instance(),
                 Duration.ofMillis(mark.ageMillis()), generation, action));
