@@ -1,7 +1,5 @@
 package io.github.tokenrefresh4j.redis;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -49,7 +47,7 @@ class RedisFleetChaosTest {
     private static final String MASTER = "chaos-master";
     private static final List<String> SUMMARY = new CopyOnWriteArrayList<>();
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final TestResources resources = new TestResources();
     private final List<Worker> workers = new ArrayList<>();
     private ChaosTimeline timeline;
     private ChaosTokenServer tokens;
@@ -71,14 +69,11 @@ class RedisFleetChaosTest {
         for (Worker worker : workers) {
             worker.kill();
         }
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
+        resources.close();
     }
 
     private <T extends AutoCloseable> T track(T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        return resources.track(closeable);
     }
 
     // --- the scenarios ---------------------------------------------------------------------------------------------
@@ -217,14 +212,18 @@ class RedisFleetChaosTest {
     // --- scenario steps --------------------------------------------------------------------------------------------
 
     private RedisServer startTokensAndRedis(Duration grace) throws Exception {
-        timeline = new ChaosTimeline();
-        tokens = track(new ChaosTokenServer(LIFETIME, grace, timeline));
-        tokenServer = tokens.start();
+        startTokens(grace);
         return track(RedisServer.start());
     }
 
+    private void startTokens(Duration grace) throws IOException {
+        timeline = new ChaosTimeline();
+        tokens = track(new ChaosTokenServer(LIFETIME, grace, timeline));
+        tokenServer = tokens.start();
+    }
+
     private Sentinel startTokensAndSentinel() throws Exception {
-        startTokensAndRedis(Duration.ZERO).close();
+        startTokens(Duration.ZERO);
         RedisServer master = track(RedisServer.start());
         RedisServer replica = track(RedisServer.start("--replicaof", "127.0.0.1", Integer.toString(master.port())));
         RedisServer sentinel = track(RedisServer.startSentinel(master.port(), MASTER, 1500));
@@ -240,10 +239,7 @@ class RedisFleetChaosTest {
     }
 
     private RedisCommands<String, String> inspect(String uri) {
-        RedisClient client = RedisClient.create(uri);
-        track(() -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
-        StatefulRedisConnection<String, String> connection = track(client.connect());
-        return connection.sync();
+        return resources.inspect(uri);
     }
 
     private void startWorkers(String redisUri, long lastWorkersClockOffsetMillis) throws IOException {
@@ -285,14 +281,20 @@ class RedisFleetChaosTest {
         int issuedAtRecovery = tokens.issued();
         List<Worker> live = workers.stream().filter(w -> w.process.isAlive()).toList();
         long[] okBefore = live.stream().mapToLong(Worker::ok).toArray();
-        await().atMost(Duration.ofSeconds(90)).until(() -> {
-            for (int i = 0; i < live.size(); i++) {
-                if (live.get(i).ok() < okBefore[i] + 20) {
-                    return false;
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (int i = 0; i < live.size(); i++) {
+                    if (live.get(i).ok() < okBefore[i] + 20) {
+                        return false;
+                    }
                 }
-            }
-            return tokens.issued() >= issuedAtRecovery + 2 || tokens.revoked();
-        });
+                return tokens.issued() >= issuedAtRecovery + 2 || tokens.revoked();
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            timeline.add("calls did NOT resume on every live worker within 60 s");
+            timeline.write(scenario, figures(scenario), warnings());
+            throw e;
+        }
         timeline.add("calls resumed on every live worker");
         long elapsed = timeline.elapsedMillis();
         String figures = figures(scenario);

@@ -119,7 +119,8 @@ class RedisFleetRisksTest {
         return !raw().aclLog().isEmpty();
     }
 
-    private static List<LogRecord> captureLog(List<AutoCloseable> closeables) {
+    /** Collects what RedisTokenRefresher logs until the closeables are closed. */
+    static List<LogRecord> captureLog(List<AutoCloseable> closeables) {
         List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
         Logger logger = Logger.getLogger(RedisTokenRefresher.class.getName());
         Handler handler = new Handler() {
@@ -141,7 +142,7 @@ class RedisFleetRisksTest {
         return records;
     }
 
-    private static String formatted(LogRecord record) {
+    static String formatted(LogRecord record) {
         return java.text.MessageFormat.format(record.getMessage(), record.getParameters());
     }
 

@@ -2,8 +2,6 @@ package io.github.tokenrefresh4j.redis;
 
 import io.github.tokenrefresh4j.AccessToken;
 import io.github.tokenrefresh4j.TokenRefresher;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,21 +26,18 @@ class RedisFleetRollbackTest {
     private static final String KEY = "tokens:rollback";
     private static final String HASH = "{" + KEY + "}";
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final TestResources resources = new TestResources();
     private final RotatingTokenServer endpoint = new RotatingTokenServer(Duration.ofMinutes(5), Duration.ofMinutes(10));
     /** The refresh tokens presented to the endpoint, in order; "" for a first grant. */
     private final List<String> presented = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
+        resources.close();
     }
 
     private <T extends AutoCloseable> T track(T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        return resources.track(closeable);
     }
 
     private TokenRefresher grant() {
@@ -61,11 +56,7 @@ class RedisFleetRollbackTest {
     }
 
     private RedisCommands<String, String> inspect(String uri) {
-        RedisClient client = RedisClient.create(uri);
-        track(() -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
-        StatefulRedisConnection<String, String> connection = client.connect();
-        track(connection);
-        return connection.sync();
+        return resources.inspect(uri);
     }
 
     private static AccessToken refreshTimes(RedisTokenRefresher refresher, AccessToken current, int times)

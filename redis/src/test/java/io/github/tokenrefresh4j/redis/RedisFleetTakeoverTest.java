@@ -27,9 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static io.github.tokenrefresh4j.redis.RedisTokenRefresherTest.SAME_GRANT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,7 +45,7 @@ class RedisFleetTakeoverTest {
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final ExecutorService threads = Executors.newCachedThreadPool();
-    private final List<LogRecord> log = new CopyOnWriteArrayList<>();
+    private List<LogRecord> log;
     private String key;
 
     @BeforeAll
@@ -63,23 +61,7 @@ class RedisFleetTakeoverTest {
     @BeforeEach
     void setUp(TestInfo test) {
         key = "tokens:" + test.getTestMethod().orElseThrow().getName();
-        Logger logger = Logger.getLogger(RedisTokenRefresher.class.getName());
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                log.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.addHandler(handler);
-        closeables.add(() -> logger.removeHandler(handler));
+        log = RedisFleetRisksTest.captureLog(closeables);
     }
 
     @AfterEach
@@ -111,7 +93,7 @@ class RedisFleetTakeoverTest {
     }
 
     private List<String> warnings() {
-        return log.stream().map(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters())).toList();
+        return log.stream().map(RedisFleetRisksTest::formatted).toList();
     }
 
     /** A mark as a holder that stopped 3s ago, presenting {@code presented}'s refresh token, would have left. */

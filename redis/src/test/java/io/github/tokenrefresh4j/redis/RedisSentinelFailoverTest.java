@@ -1,8 +1,6 @@
 package io.github.tokenrefresh4j.redis;
 
 import io.github.tokenrefresh4j.AccessToken;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.ArrayOutput;
@@ -14,7 +12,6 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,25 +30,19 @@ class RedisSentinelFailoverTest {
     private static final String KEY = "tokens:follow";
     private static final String HASH = "{" + KEY + "}";
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final TestResources resources = new TestResources();
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
+        resources.close();
     }
 
     private <T extends AutoCloseable> T track(T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        return resources.track(closeable);
     }
 
     private RedisCommands<String, String> inspect(String uri) {
-        RedisClient client = RedisClient.create(uri);
-        track(() -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
-        StatefulRedisConnection<String, String> connection = track(client.connect());
-        return connection.sync();
+        return resources.inspect(uri);
     }
 
     static String sentinel(RedisCommands<String, String> onSentinel, String... args) {
