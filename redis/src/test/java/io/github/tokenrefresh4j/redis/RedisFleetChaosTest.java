@@ -52,6 +52,7 @@ class RedisFleetChaosTest {
     private ChaosTimeline timeline;
     private ChaosTokenServer tokens;
     private URI tokenServer;
+    private long refreshAheadMillis;
 
     @BeforeAll
     static void start() {
@@ -84,6 +85,16 @@ class RedisFleetChaosTest {
         startWorkers(uri, 0);
         warmUp();
         finish("baseline", false, 0);
+    }
+
+    /** The decorators refresh 500 ms before expiry: still one fleet refresh per token, two at most per expiry. */
+    @Test
+    void baselineWithRefreshAhead() throws Exception {
+        String uri = startTokensAndRedis(Duration.ZERO).uri();
+        refreshAheadMillis = 500;
+        startWorkers(uri, 0);
+        warmUp();
+        finish("baseline-refresh-ahead", false, 0);
     }
 
     @Test
@@ -245,7 +256,7 @@ class RedisFleetChaosTest {
     private void startWorkers(String redisUri, long lastWorkersClockOffsetMillis) throws IOException {
         for (int i = 0; i < WORKERS; i++) {
             long offset = i == WORKERS - 1 ? lastWorkersClockOffsetMillis : 0;
-            workers.add(Worker.start("worker-" + i, redisUri, tokenServer, offset));
+            workers.add(Worker.start("worker-" + i, redisUri, tokenServer, offset, refreshAheadMillis));
         }
         await().atMost(Duration.ofSeconds(90)).until(() -> workers.stream()
             .allMatch(w -> w.ready() || !w.process.isAlive()));
@@ -307,10 +318,10 @@ class RedisFleetChaosTest {
         if (!revocationAllowed) {
             assertThat(tokens.revoked()).as("family revoked (" + report + ")").isFalse();
         }
-        // one per expiry over the whole run (the first grant included), plus one for the fault
+        // one per expiry over the whole run (the first grant included; two with refreshAhead), plus one for the fault
         long expiries = elapsed / LIFETIME.toMillis() + 1;
         assertThat((long) tokens.requests()).as("token requests in " + elapsed + " ms (" + report + ")")
-            .isLessThanOrEqualTo(expiries + faultRequests + 1);
+            .isLessThanOrEqualTo(expiries * (refreshAheadMillis > 0 ? 2 : 1) + faultRequests + 1);
     }
 
     private String figures(String scenario) {
@@ -373,11 +384,13 @@ class RedisFleetChaosTest {
             reader.start();
         }
 
-        static Worker start(String id, String redisUri, URI tokenServer, long clockOffsetMillis) throws IOException {
+        static Worker start(String id, String redisUri, URI tokenServer, long clockOffsetMillis,
+                            long refreshAheadMillis) throws IOException {
             List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "-cp", System.getProperty("java.class.path"), ChaosWorker.class.getName(),
-                id, redisUri, KEY, tokenServer.toString(), Long.toString(clockOffsetMillis), "0");
+                id, redisUri, KEY, tokenServer.toString(), Long.toString(clockOffsetMillis),
+                Long.toString(refreshAheadMillis));
             return new Worker(id, new ProcessBuilder(command).redirectErrorStream(true).start());
         }
 
