@@ -147,9 +147,7 @@ class RedisFleetChaosTest {
         RedisServer redis = startTokensAndRedis(Duration.ZERO);
         startWorkers(redis.uri(), 0);
         warmUp();
-        timeline.add("FAULT kill -9 redis-server, restart it empty");
-        redis.stop();
-        redis.startAgain();
+        killAndRestart(redis, "kill -9 redis-server, restart it empty");
         finish("redis-restarted-without-data", false, 1);
     }
 
@@ -158,12 +156,8 @@ class RedisFleetChaosTest {
         RedisServer redis = startTokensAndRedis(Duration.ZERO);
         startWorkers(redis.uri(), 0);
         warmUp();
-        RedisCommands<String, String> raw = inspect(redis.uri());
-        raw.save();
-        timeline.add("FAULT SAVE at generation " + raw.hget("{" + KEY + "}", "generation")
-            + ", kill -9 redis-server, restart it from that snapshot");
-        redis.stop();
-        redis.startAgain();
+        int saved = save(redis);
+        killAndRestart(redis, "kill -9 redis-server, restart it from the snapshot of generation " + saved);
         finish("redis-restarted-with-data", false, 1);
     }
 
@@ -172,15 +166,10 @@ class RedisFleetChaosTest {
         RedisServer redis = startTokensAndRedis(Duration.ZERO);
         startWorkers(redis.uri(), 0);
         warmUp();
-        RedisCommands<String, String> raw = inspect(redis.uri());
-        raw.save();
-        int saved = Integer.parseInt(raw.hget("{" + KEY + "}", "generation"));
-        timeline.add("FAULT SAVE at generation " + saved);
+        int saved = save(redis);
         await().atMost(Duration.ofSeconds(60)).until(() -> tokens.issued() >= saved + 3);
-        timeline.add("FAULT kill -9 redis-server at generation " + raw.hget("{" + KEY + "}", "generation")
-            + ", restart it from the snapshot of generation " + saved);
-        redis.stop();
-        redis.startAgain();
+        killAndRestart(redis, "kill -9 redis-server at generation " + tokens.issued() + ", restart it from the "
+            + "snapshot of generation " + saved);
         finish("redis-restarted-from-older-snapshot", false, 1);
     }
 
@@ -221,6 +210,22 @@ class RedisFleetChaosTest {
     }
 
     // --- scenario steps --------------------------------------------------------------------------------------------
+
+    /** SAVE: an RDB snapshot in the server's folder, which a restart loads. @return the generation saved */
+    private int save(RedisServer redis) {
+        RedisCommands<String, String> raw = inspect(redis.uri());
+        raw.save();
+        int saved = Integer.parseInt(raw.hget("{" + KEY + "}", "generation"));
+        timeline.add("SAVE at generation " + saved);
+        return saved;
+    }
+
+    private void killAndRestart(RedisServer redis, String what) throws Exception {
+        timeline.add("FAULT " + what);
+        redis.stop();
+        redis.startAgain();
+        timeline.add("redis-server accepts connections again");
+    }
 
     private RedisServer startTokensAndRedis(Duration grace) throws Exception {
         startTokens(grace);

@@ -295,7 +295,7 @@ class RedisFleetTakeoverTest {
             };
             AccessToken first = token("first");
             try (RedisTokenRefresher refresher = RedisTokenRefresher.builder(freezing.uri(), key, current -> first)
-                .clock(clock).waitTimeout(Duration.ofSeconds(2)).minTimeToLive(Duration.ZERO).build()) {
+                .clock(clock).waitTimeout(Duration.ofSeconds(5)).minTimeToLive(Duration.ZERO).build()) {
                 refresher.refresh(null);
                 // the clock is read right after the next read's reply: Redis freezes between the read and the lock
                 freezeNow.set(true);
