@@ -52,6 +52,8 @@ import javax.crypto.SecretKey;
  *
  * <h2>What {@link #refresh(AccessToken)} does</h2>
  * <ol>
+ *   <li><b>Never go backwards.</b> If Redis holds an older generation than this instance has seen (or nothing), write
+ *       the newest token this instance has seen back first (the store keeps the newest), with a WARN.</li>
  *   <li><b>Take the shared token.</b> If the token stored for the key is usable (unexpired for at least
  *       {@code minTimeToLive}, by Redis's clock) and is not {@code current}, another instance already refreshed:
  *       return it without calling the delegate. A new instance, whose {@code current} is null, starts this way.</li>
@@ -60,12 +62,17 @@ import javax.crypto.SecretKey;
  *       remaining cooldown and the failing instance's reason, without calling the delegate.</li>
  *   <li><b>Refresh under the lock.</b> Otherwise take the fleet's lock. The winner looks again, calls the delegate
  *       with the <em>shared</em> token (so the newest refresh token is presented) while a watchdog keeps the lock,
- *       stores the result (retrying until the deadline), and releases the lock. If the delegate throws, the
+ *       stores the result (retrying until the deadline), and releases the lock. Before calling the delegate it
+ *       marks in Redis which refresh token it presents; if it finds the mark of a holder that stopped while
+ *       presenting that same refresh token, it warns that the token may already have been spent, publishes an
+ *       {@link io.github.tokenrefresh4j.redis.event.InterruptedRefreshEvent} and follows
+ *       {@link Builder#interruptedRefresh(InterruptedRefreshPolicy)}. If the delegate throws, the
  *       failure is recorded for {@code failureCooldown} as the lock is released, and rethrown unchanged.</li>
  *   <li><b>Wait.</b> An instance that lost the race waits for a wake-up published by the holder, or for the lock
  *       to expire, then goes back to step 1.</li>
  *   <li><b>Give up.</b> If no token was had within {@code waitTimeout}, throw a {@link RedisTokenRefreshException}
- *       that says whether Redis was unavailable or the lock holder stored nothing.</li>
+ *       that says what ran out: Redis refused or was unreachable, a reply or the connect did not come before the
+ *       deadline (and whether Redis had answered earlier in the call), or the lock holder stored nothing.</li>
  * </ol>
  * The keys, values and scripts, who writes what and why it is safe, are written down once in the package
  * {@code io.github.tokenrefresh4j.redis.internal}.
