@@ -10,9 +10,13 @@ import io.github.tokenrefresh4j.redis.internal.RedisUnavailableException;
 import io.github.tokenrefresh4j.redis.internal.RefreshLock;
 import io.github.tokenrefresh4j.redis.internal.SharedTokenCodec;
 import io.github.tokenrefresh4j.redis.internal.SharedTokenStore;
+import io.github.tokenrefresh4j.redis.internal.SharedTokenStore.InFlight;
 import io.github.tokenrefresh4j.redis.internal.SharedTokenStore.Shared;
 import io.github.tokenrefresh4j.redis.internal.SharedTokenStore.Snapshot;
 import io.github.tokenrefresh4j.redis.internal.WakeUpSignal;
+import io.github.tokenrefresh4j.redis.event.InterruptedRefreshEvent;
+import io.github.resilience4j.core.EventConsumer;
+import io.github.resilience4j.core.EventProcessor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -48,6 +52,8 @@ import javax.crypto.SecretKey;
  *
  * <h2>What {@link #refresh(AccessToken)} does</h2>
  * <ol>
+ *   <li><b>Never go backwards.</b> If Redis holds an older generation than this instance has seen (or nothing), write
+ *       the newest token this instance has seen back first (the store keeps the newest), with a WARN.</li>
  *   <li><b>Take the shared token.</b> If the token stored for the key is usable (unexpired for at least
  *       {@code minTimeToLive}, by Redis's clock) and is not {@code current}, another instance already refreshed:
  *       return it without calling the delegate. A new instance, whose {@code current} is null, starts this way.</li>
@@ -56,12 +62,17 @@ import javax.crypto.SecretKey;
  *       remaining cooldown and the failing instance's reason, without calling the delegate.</li>
  *   <li><b>Refresh under the lock.</b> Otherwise take the fleet's lock. The winner looks again, calls the delegate
  *       with the <em>shared</em> token (so the newest refresh token is presented) while a watchdog keeps the lock,
- *       stores the result (retrying until the deadline), and releases the lock. If the delegate throws, the
+ *       stores the result (retrying until the deadline), and releases the lock. Before calling the delegate it
+ *       marks in Redis which refresh token it presents; if it finds the mark of a holder that stopped while
+ *       presenting that same refresh token, it warns that the token may already have been spent, publishes an
+ *       {@link io.github.tokenrefresh4j.redis.event.InterruptedRefreshEvent} and follows
+ *       {@link Builder#interruptedRefresh(InterruptedRefreshPolicy)}. If the delegate throws, the
  *       failure is recorded for {@code failureCooldown} as the lock is released, and rethrown unchanged.</li>
  *   <li><b>Wait.</b> An instance that lost the race waits for a wake-up published by the holder, or for the lock
  *       to expire, then goes back to step 1.</li>
  *   <li><b>Give up.</b> If no token was had within {@code waitTimeout}, throw a {@link RedisTokenRefreshException}
- *       that says whether Redis was unavailable or the lock holder stored nothing.</li>
+ *       that says what ran out: Redis refused or was unreachable, a reply or the connect did not come before the
+ *       deadline (and whether Redis had answered earlier in the call), or the lock holder stored nothing.</li>
  * </ol>
  * The keys, values and scripts, who writes what and why it is safe, are written down once in the package
  * {@code io.github.tokenrefresh4j.redis.internal}.
@@ -119,6 +130,14 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
     private final SharedTokenStore store;
     /** A token this instance refreshed but could not store; stored first thing when Redis answers again. */
     private final AtomicReference<Shared> unshared = new AtomicReference<>();
+    /**
+     * The newest token (highest generation) this instance has seen, from its own refreshes and from Redis: what it
+     * writes back when Redis shows an older generation, and the floor of what its holder presents.
+     */
+    private final AtomicReference<Shared> newest = new AtomicReference<>();
+    private final InterruptedRefreshPolicy interruptedRefresh;
+    private final String instance = instanceName();
+    private final Events events = new Events();
     private final AtomicBoolean warnedShortLifetime = new AtomicBoolean();
     private volatile boolean closed;
 
@@ -131,6 +150,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         this.minTimeToLive = builder.minTimeToLive;
         this.failureCooldown = builder.failureCooldown;
         this.fallbackToLocalRefresh = builder.fallbackToLocalRefresh;
+        this.interruptedRefresh = builder.interruptedRefresh;
         this.clock = builder.clock;
         SharedTokenCodec codec = new SharedTokenCodec(keys.name(), builder.encryptionKey);
         this.encrypted = codec.encrypts();
@@ -147,6 +167,12 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         }
         this.lock = new RefreshLock(redis, keys, lockTimeout, maxLockHold);
         this.store = new SharedTokenStore(redis, keys, codec, clock);
+    }
+
+    /** {@code pid@host}, as the runtime names itself, without spaces: who is refreshing, in the in-flight mark. */
+    private static String instanceName() {
+        String name = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
+        return name.replaceAll("\\s+", "_");
     }
 
     private static Duration defaultMaxLockHold(Duration lockTimeout) {
@@ -243,6 +269,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
     public AccessToken refresh(AccessToken current) throws Exception {
         Deadline deadline = Deadline.in(waitTimeout.toNanos());
         RedisUnavailableException lastFailure = null;
+        // what the call's time went to, so that a timeout names what timed out
+        CallTime time = new CallTime();
         for (;;) {
             long seen = signal.count();
             // close() wakes the waiters: a closed refresher answers at once, not after waitTimeout blaming Redis
@@ -252,7 +280,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             long pauseNanos;
             try {
                 storeUnshared(deadline);
-                Snapshot snapshot = store.read(deadline);
+                Snapshot snapshot = restoreIfBehind(store.read(deadline), deadline);
+                time.redisAnswered++;
                 lastFailure = null;
                 if (takesOver(snapshot.shared(), current)) {
                     return snapshot.shared().token();
@@ -281,10 +310,12 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                 pauseNanos = RETRY_PAUSE_NANOS;
             }
             if (deadline.passed()) {
-                throw gaveUp(lastFailure);
+                throw gaveUp(lastFailure, time);
             }
+            long waitStart = System.nanoTime();
             try {
                 signal.awaitChange(seen, Math.min(pauseNanos, deadline.remainingNanos()));
+                time.waitingNanos += System.nanoTime() - waitStart;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new TokenRefreshException("interrupted while waiting for the fleet's token under key '"
@@ -292,7 +323,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             }
             // a round started with almost no time left would time out and blame Redis for the lock holder
             if (deadline.passed()) {
-                throw gaveUp(lastFailure);
+                throw gaveUp(lastFailure, time);
             }
         }
     }
@@ -314,7 +345,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         return "RedisTokenRefresher{redis=" + description + ", key='" + keys.name() + "', lockTimeout=" + lockTimeout
             + ", maxLockHold=" + maxLockHold + ", waitTimeout=" + waitTimeout + ", failureCooldown="
             + failureCooldown + ", encrypted=" + encrypted + ", fallbackToLocalRefresh=" + fallbackToLocalRefresh
-            + '}';
+            + ", interruptedRefresh=" + interruptedRefresh + '}';
     }
 
     private AccessToken refreshUnderLock(String owner, long takenAt, AccessToken current, Deadline deadline)
@@ -323,38 +354,186 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         boolean released = false;
         try {
             watchdog = lock.watch(owner, takenAt);
-            Snapshot snapshot = store.read(deadline);
+            Snapshot snapshot = restoreIfBehind(store.read(deadline), deadline);
             Shared shared = snapshot.shared();
             if (takesOver(shared, current)) {
                 return shared.token();
             }
             // the holder before us may have failed after we last looked, and released the lock to us
             failIfRecentlyFailed(snapshot);
-            long replaced = shared != null ? shared.generation() : 0;
+            // never older than what this instance has seen, even if Redis went back and the write-back failed
+            Shared base = newer(shared, newest.get());
+            long replaced = base != null ? base.generation() : 0;
+            AccessToken presented = base != null ? base.token() : current;
+            TokenRefresher refresher = onInterruptedRefresh(snapshot.inFlight(), replaced, presented, owner,
+                deadline);
+            if (!store.markInFlight(owner, new InFlight(replaced, InFlight.digest(presented), instance, 0),
+                inFlightTimeToLive(), deadline)) {
+                throw new RedisUnavailableException("the refresh lock was lost before the token endpoint was called",
+                    null);
+            }
             AccessToken fresh;
             long delegateStart = System.nanoTime();
             try {
-                fresh = delegate.refresh(shared != null ? shared.token() : current);
+                fresh = refresher.refresh(refresher == delegate ? presented : null);
                 if (fresh == null) {
                     throw new IllegalStateException("the delegate of " + this + " returned null instead of a token");
                 }
             } catch (Exception e) {
                 deadline.extendBy(System.nanoTime() - delegateStart);
-                // an interrupted caller gave up; that says nothing about the token endpoint
+                // an interrupted caller gave up; that says nothing about the token endpoint, and its request may
+                // have reached it: the in-flight mark stays, and the next holder says so
                 if (!(e instanceof InterruptedException) && !Thread.currentThread().isInterrupted()) {
-                    released = recordFailure(owner, replaced, e, deadline);
+                    released = recordFailure(owner, replaced, e, true, deadline);
                 }
                 throw e;
             }
             deadline.extendBy(System.nanoTime() - delegateStart);
+            Shared refreshed = new Shared(replaced + 1, fresh, -1);
+            // spent or not, the presented refresh token is behind this one now: never go back to it
+            remember(refreshed);
             warnIfShorterThanMinTimeToLive(fresh);
-            return share(new Shared(replaced + 1, fresh, -1), deadline);
+            return share(refreshed, deadline);
         } finally {
             if (watchdog != null) {
                 watchdog.stop();
             }
             if (!released) {
                 lock.release(owner, deadline);
+            }
+        }
+    }
+
+    /**
+     * Never go backwards: if Redis holds an older generation than this instance has seen (a restart from an older
+     * snapshot, a failover that lost writes, a FLUSHALL, a replica promoted behind), write the newer token back
+     * before anyone refreshes from the old one. STORE keeps the newest, so instances writing back at once agree.
+     *
+     * @return the snapshot to act on: the one read, or a new one after the write-back
+     */
+    private Snapshot restoreIfBehind(Snapshot snapshot, Deadline deadline) {
+        Shared mine = newest.get();
+        Shared there = snapshot.shared();
+        if (mine == null || (there != null && there.generation() >= mine.generation())) {
+            remember(there);
+            return snapshot;
+        }
+        LOG.log(System.Logger.Level.WARNING, "Redis at {0} holds {1} for key ''{2}'', older than generation {3} "
+            + "that this instance has seen (Redis restarted from an older snapshot, a failover lost writes, a "
+            + "FLUSHALL, or a replica was promoted behind); writing generation {3} back so that no instance presents "
+            + "a spent refresh token", redis.endpoint(), there == null ? "no token" : "generation "
+            + there.generation(), keys.name(), Long.toString(mine.generation()));
+        store.store(mine.generation(), mine.token(), deadline);
+        unshared.compareAndSet(mine, null);
+        Snapshot after = store.read(deadline);
+        remember(after.shared());
+        return after;
+    }
+
+    private void remember(Shared seen) {
+        if (seen != null) {
+            newest.accumulateAndGet(seen, RedisTokenRefresher::newer);
+        }
+    }
+
+    /** The one of higher generation; the first if equal, and the other one if either is null. */
+    private static Shared newer(Shared a, Shared b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.generation() >= b.generation() ? a : b;
+    }
+
+    /** The mark outlives every lock: the holder that takes over after a dead one must still see it. */
+    private Duration inFlightTimeToLive() {
+        Duration atLeast = Duration.ofDays(1);
+        Duration hold = maxLockHold.multipliedBy(2);
+        return hold.compareTo(atLeast) > 0 ? hold : atLeast;
+    }
+
+    /**
+     * A takeover says what it is doing: if the previous holder marked that it was presenting the very refresh token
+     * this holder is about to present, and never stored or reported a result, it stopped during its refresh, and
+     * the token endpoint may have spent that refresh token already.
+     *
+     * @return the refresher to call: the delegate (with the same refresh token), or the fallback
+     * @throws RedisTokenRefreshException with {@link InterruptedRefreshPolicy#refuse()}
+     */
+    private TokenRefresher onInterruptedRefresh(InFlight mark, long generation, AccessToken presented, String owner,
+                                                Deadline deadline) {
+        if (mark == null || mark.generation() != generation
+            || !mark.refreshTokenDigest().equals(InFlight.digest(presented))) {
+            return delegate;
+        }
+        InterruptedRefreshPolicy.Action action = interruptedRefresh.action();
+        String what = switch (action) {
+            case PRESENT_SAME_REFRESH_TOKEN -> "presenting the same refresh token; servers with a reuse grace period "
+                + "answer normally, servers without one will refuse it and may revoke the grant";
+            case REFUSE -> "refusing to present it (interruptedRefresh=refuse): the fleet fails its refreshes until "
+                + "a new token is stored under the key";
+            case FALLBACK -> "asking the fallback refresher instead (interruptedRefresh=fallback)";
+        };
+        LOG.log(System.Logger.Level.WARNING, "taking over the refresh of key ''{0}'' (generation {1}) that instance "
+            + "{2} started {3}ms ago and stopped during (killed, crashed or cut off from Redis before storing the "
+            + "result): the refresh token may already have been spent by the instance that stopped during its "
+            + "refresh; {4}", keys.name(), Long.toString(generation), mark.instance(), Long.toString(mark.ageMillis()),
+            what);
+        if (events.hasConsumers()) {
+            events.publish(new InterruptedRefreshEvent(keys.name(), mark.instance(),
+                Duration.ofMillis(mark.ageMillis()), generation, action));
+        }
+        if (action == InterruptedRefreshPolicy.Action.REFUSE) {
+            RedisTokenRefreshException refused = new RedisTokenRefreshException("not refreshing key '" + keys.name()
+                + "': instance " + mark.instance() + " stopped during its refresh of generation " + generation
+                + " " + mark.ageMillis() + "ms ago, and its refresh token may already have been spent; "
+                + "interruptedRefresh=refuse. Store a new token under the key, or delete it, to recover", null);
+            // the mark stays: every holder refuses in turn, one per failureCooldown
+            recordFailure(owner, generation, refused, false, deadline);
+            throw refused;
+        }
+        return action == InterruptedRefreshPolicy.Action.FALLBACK ? interruptedRefresh.fallback().orElseThrow()
+            : delegate;
+    }
+
+    /**
+     * The events of this refresher, as Resilience4j's: register consumers with {@code onInterruptedRefresh}.
+     *
+     * @return the event publisher
+     */
+    public EventPublisher getEventPublisher() {
+        return events;
+    }
+
+    /**
+     * Consumers of a {@link RedisTokenRefresher}'s events. A consumer that throws is logged and skipped.
+     *
+     * <pre>{@code
+     * fleet.getEventPublisher().onInterruptedRefresh(event -> LOG.warn("{}", event));
+     * }</pre>
+     */
+    public interface EventPublisher extends io.github.resilience4j.core.EventPublisher<InterruptedRefreshEvent> {
+
+        /**
+         * @param consumer called when this instance takes over a refresh another instance stopped during
+         * @return this publisher
+         */
+        EventPublisher onInterruptedRefresh(EventConsumer<InterruptedRefreshEvent> consumer);
+    }
+
+    private static final class Events extends EventProcessor<InterruptedRefreshEvent> implements EventPublisher {
+
+        @Override
+        public EventPublisher onInterruptedRefresh(EventConsumer<InterruptedRefreshEvent> consumer) {
+            registerConsumer(InterruptedRefreshEvent.class.getName(), consumer);
+            return this;
+        }
+
+        void publish(InterruptedRefreshEvent event) {
+            try {
+                processEvent(event);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "an InterruptedRefreshEvent consumer threw; " + event
+                    + " was not fully delivered", e);
             }
         }
     }
@@ -429,12 +608,10 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         }
     }
 
-    private boolean recordFailure(String owner, long replaced, Exception failure, Deadline deadline) {
-        if (failureCooldown.isZero()) {
-            return false;
-        }
+    private boolean recordFailure(String owner, long replaced, Exception failure, boolean clearMark,
+                                  Deadline deadline) {
         try {
-            return store.recordFailure(owner, replaced, reason(failure), failureCooldown, deadline);
+            return store.recordFailure(owner, replaced, reason(failure), failureCooldown, clearMark, deadline);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "could not record the failed refresh of key ''{0}'' ({1}); other "
                 + "instances will try on their own", keys.name(), e.getMessage());
@@ -458,9 +635,32 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             + snapshot.failureRemainingMillis() + "ms; cause of the last failure: " + snapshot.failureReason(), null);
     }
 
-    private RedisTokenRefreshException gaveUp(RedisUnavailableException lastFailure) {
+    /** Where one call's time went: waiting for another instance, and how often Redis answered. */
+    private static final class CallTime {
+        long waitingNanos;
+        int redisAnswered;
+    }
+
+    private RedisTokenRefreshException gaveUp(RedisUnavailableException lastFailure, CallTime time) {
         String unsharedNote = unshared.get() == null ? "" : ". This instance holds a token it refreshed but could "
             + "not store in Redis; it stores it on its next call once Redis answers";
+        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(time.waitingNanos);
+        if (lastFailure != null && lastFailure.getCause() instanceof TimeoutException && time.redisAnswered > 0) {
+            // Redis answered in this call: the deadline ran out, it did not refuse; say what took the time
+            return new RedisTokenRefreshException("no token for key '" + keys.name() + "' within waitTimeout="
+                + waitTimeout + ": the call's deadline passed while " + lastFailure.getMessage() + "; Redis at "
+                + redis.endpoint() + " had answered " + time.redisAnswered + " time(s) earlier in this call, and "
+                + waitedMillis + "ms of the call went to waiting for another instance's refresh. A host or JVM "
+                + "starved of CPU delays replies as much as a slow Redis; the next call tries again" + unsharedNote,
+                lastFailure.getCause());
+        }
+        if (lastFailure != null && lastFailure.getCause() instanceof TimeoutException) {
+            return new RedisTokenRefreshException("no token for key '" + keys.name() + "': the call's deadline "
+                + "(waitTimeout=" + waitTimeout + ") passed while " + lastFailure.getMessage() + ", and Redis had "
+                + "not answered in this call; check that Redis at " + redis.endpoint() + " is up and reachable, "
+                + "and that this host is not starved of CPU; the next call tries again" + unsharedNote,
+                lastFailure.getCause());
+        }
         if (lastFailure != null) {
             return new RedisTokenRefreshException("no token for key '" + keys.name() + "': Redis at "
                 + redis.endpoint() + " was unavailable for waitTimeout=" + waitTimeout + " ("
@@ -471,7 +671,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         return new RedisTokenRefreshException("no token for key '" + keys.name() + "' within waitTimeout="
             + waitTimeout + ": another instance holds the refresh lock and stored no new token yet; its lock "
             + "expires within lockTimeout=" + lockTimeout + " if the holder died, and at the latest maxLockHold="
-            + maxLockHold + " after it was taken, then the next call takes over" + unsharedNote, null);
+            + maxLockHold + " after it was taken, then the next call takes over (" + waitedMillis + "ms of this call "
+            + "went to waiting for it)" + unsharedNote, null);
     }
 
     /** The shared token replaces {@code current} if it is usable and is another grant (not the same token). */
@@ -535,6 +736,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         private Duration minTimeToLive = DEFAULT_MIN_TIME_TO_LIVE;
         private Duration failureCooldown = DEFAULT_FAILURE_COOLDOWN;
         private boolean fallbackToLocalRefresh;
+        private InterruptedRefreshPolicy interruptedRefresh = InterruptedRefreshPolicy.presentSameRefreshToken();
         private SecretKey encryptionKey;
         private Clock clock = Clock.systemUTC();
 
@@ -631,6 +833,19 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
          */
         public Builder fallbackToLocalRefresh(boolean fallbackToLocalRefresh) {
             this.fallbackToLocalRefresh = fallbackToLocalRefresh;
+            return this;
+        }
+
+        /**
+         * What an instance does when it takes over a refresh that another instance started and stopped during
+         * (killed, crashed, cut off from Redis) before storing the result, so that the shared refresh token may
+         * already be spent. Every case logs a WARN and publishes an
+         * {@link io.github.tokenrefresh4j.redis.event.InterruptedRefreshEvent}; {@link InterruptedRefreshPolicy}
+         * says which choice fits which server. Default {@link InterruptedRefreshPolicy#presentSameRefreshToken()}.
+         */
+        public Builder interruptedRefresh(InterruptedRefreshPolicy interruptedRefresh) {
+            this.interruptedRefresh = Objects.requireNonNull(interruptedRefresh,
+                "interruptedRefresh must not be null");
             return this;
         }
 

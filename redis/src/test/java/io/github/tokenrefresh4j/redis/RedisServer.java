@@ -90,12 +90,18 @@ final class RedisServer implements AutoCloseable {
 
     /** A Sentinel watching the master on {@code masterPort} under the name {@code masterName}, with quorum 1. */
     static RedisServer startSentinel(int masterPort, String masterName) throws Exception {
+        // no failover while a loaded machine starves the master for a few seconds: these tests are not about it
+        return startSentinel(masterPort, masterName, 60_000);
+    }
+
+    /** As {@link #startSentinel(int, String)}, failing over a master that did not answer for {@code downAfterMillis}. */
+    static RedisServer startSentinel(int masterPort, String masterName, long downAfterMillis) throws Exception {
         RedisServer server = new RedisServer(freePort(), false, List.of());
         Path config = server.dir.resolve("sentinel.conf");
         Files.writeString(config, "port " + server.port + "\nbind 127.0.0.1\ndir " + server.dir + "\n"
             + "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1\n"
-            // no failover while a loaded machine starves the master for a few seconds: these tests are not about it
-            + "sentinel down-after-milliseconds " + masterName + " 60000\n", StandardCharsets.UTF_8);
+            + "sentinel down-after-milliseconds " + masterName + " " + downAfterMillis + "\n"
+            + "sentinel failover-timeout " + masterName + " 10000\n", StandardCharsets.UTF_8);
         server.sentinelConfig = config;
         return started(server);
     }

@@ -46,6 +46,7 @@ public final class FleetConnection implements AutoCloseable {
         "LOADING", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "BUSY");
 
     private static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
+    private static final System.Logger LOG = System.getLogger(FleetConnection.class.getName());
 
     private final String endpoint;
     private final FleetKeys keys;
@@ -57,15 +58,28 @@ public final class FleetConnection implements AutoCloseable {
     private volatile Connected connection;
     private volatile StatefulRedisPubSubConnection<String, String> events;
     private volatile boolean closed;
+    /** With a {@code redis-sentinel://} URI: the sentinels to hear {@code +switch-master} from, and the master. */
+    private final List<RedisURI> sentinels;
+    private final String masterId;
+    private final List<StatefulRedisPubSubConnection<String, String>> sentinelWatches =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean watchingSentinels;
 
     private FleetConnection(String endpoint, FleetKeys keys, Connector connector, AbstractRedisClient client,
                             boolean ownsClient, WakeUpSignal signal) {
+        this(endpoint, keys, connector, client, ownsClient, signal, List.of(), null);
+    }
+
+    private FleetConnection(String endpoint, FleetKeys keys, Connector connector, AbstractRedisClient client,
+                            boolean ownsClient, WakeUpSignal signal, List<RedisURI> sentinels, String masterId) {
         this.endpoint = endpoint;
         this.keys = keys;
         this.connector = connector;
         this.client = client;
         this.ownsClient = ownsClient;
         this.signal = signal;
+        this.sentinels = sentinels;
+        this.masterId = masterId;
     }
 
     /**
@@ -91,7 +105,8 @@ public final class FleetConnection implements AutoCloseable {
         Connector connector = new Connector(
             () -> client.connectAsync(StringCodec.UTF8, uri).thenApply(c -> new Connected(c, c.async())),
             () -> client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture());
-        return new FleetConnection(endpoint, keys, connector, client, true, signal);
+        return new FleetConnection(endpoint, keys, connector, client, true, signal, List.copyOf(uri.getSentinels()),
+            uri.getSentinelMasterId());
     }
 
     /**
@@ -157,6 +172,7 @@ public final class FleetConnection implements AutoCloseable {
             }
             if (connection == null) {
                 connection = connect(connector.commands.get(), deadline);
+                watchSentinels();
             }
             if (events == null) {
                 StatefulRedisPubSubConnection<String, String> pubSub = connect(connector.pubSub.get(), deadline);
@@ -180,6 +196,75 @@ public final class FleetConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Follow the master: subscribes, on every sentinel of the URI, to {@code +switch-master}. When Sentinel
+     * announces a new master for ours, the connections are dropped at once, so that the next command reconnects
+     * through Sentinel to the new master instead of writing on to the demoted one (which keeps accepting writes
+     * until Sentinel reconfigures it, and then throws them away). Lettuce resubscribes after a reconnect. A sentinel
+     * that cannot be reached is skipped: the others, and READONLY replies, still move the fleet.
+     */
+    private void watchSentinels() {
+        if (sentinels.isEmpty() || watchingSentinels || !(client instanceof RedisClient redisClient)) {
+            return;
+        }
+        watchingSentinels = true;
+        for (RedisURI sentinel : sentinels) {
+            redisClient.connectPubSubAsync(StringCodec.UTF8, sentinel).whenComplete((pubSub, failure) -> {
+                if (failure != null) {
+                    LOG.log(System.Logger.Level.DEBUG, "could not subscribe to +switch-master on sentinel {0}:{1} "
+                        + "({2}); the other sentinels and READONLY replies still move this instance to a new master",
+                        sentinel.getHost(), Integer.toString(sentinel.getPort()), failure.toString());
+                    return;
+                }
+                if (closed) {
+                    closeQuietly(pubSub);
+                    return;
+                }
+                sentinelWatches.add(pubSub);
+                pubSub.addListener(new RedisPubSubAdapter<>() {
+                    @Override
+                    public void message(String channel, String message) {
+                        // "<master name> <old ip> <old port> <new ip> <new port>"
+                        if (message != null && message.startsWith(masterId + ' ')) {
+                            LOG.log(System.Logger.Level.INFO, "Sentinel announced a new master for ''{0}'' ({1}); "
+                                + "reconnecting the refresher of key ''{2}'' to it", masterId, message,
+                                keys.name());
+                            reconnect();
+                        }
+                    }
+                });
+                pubSub.async().subscribe("+switch-master");
+            });
+        }
+    }
+
+    /**
+     * Drops both connections; the next command opens new ones, through Sentinel to the current master. Commands in
+     * flight on the old connections fail, and their callers retry within their deadline.
+     */
+    public void reconnect() {
+        Connected old;
+        StatefulRedisPubSubConnection<String, String> oldEvents;
+        connectLock.lock();
+        try {
+            old = connection;
+            oldEvents = events;
+            connection = null;
+            events = null;
+        } finally {
+            connectLock.unlock();
+        }
+        // never a blocking close: this may run on one of the client's own threads
+        if (old != null && old.connection() instanceof io.lettuce.core.api.AsyncCloseable closing) {
+            closing.closeAsync();
+        }
+        if (oldEvents != null) {
+            oldEvents.closeAsync();
+        }
+        // waiters look again at once, on the new master
+        signal.signalAll();
+    }
+
     /** @return the commands if connected, else null: for the watchdog, which never connects */
     public RedisClusterAsyncCommands<String, String> commandsIfConnected() {
         Connected c = connection;
@@ -191,6 +276,13 @@ public final class FleetConnection implements AutoCloseable {
         CompletableFuture<C> future = connecting.toCompletableFuture();
         try {
             return await(future, deadline);
+        } catch (RedisUnavailableException e) {
+            future.thenAccept(FleetConnection::closeQuietly);
+            if (e.getCause() instanceof TimeoutException) {
+                throw new RedisUnavailableException("connecting to Redis at " + endpoint + " had not completed",
+                    e.getCause());
+            }
+            throw e;
         } catch (RuntimeException e) {
             future.thenAccept(FleetConnection::closeQuietly);
             throw e;
@@ -210,7 +302,7 @@ public final class FleetConnection implements AutoCloseable {
             throw new TokenRefreshException("interrupted while talking to Redis at " + endpoint, e);
         } catch (TimeoutException e) {
             reply.cancel(false);
-            throw new RedisUnavailableException("no reply before the deadline", e);
+            throw new RedisUnavailableException("waiting for a reply from Redis at " + endpoint, e);
         } catch (ExecutionException e) {
             throw failure(e.getCause());
         }
@@ -230,7 +322,7 @@ public final class FleetConnection implements AutoCloseable {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (TimeoutException e) {
-                    throw new RedisUnavailableException("no reply before the deadline", e);
+                    throw new RedisUnavailableException("waiting for a reply from Redis at " + endpoint, e);
                 } catch (ExecutionException e) {
                     throw failure(e.getCause());
                 }
@@ -243,6 +335,10 @@ public final class FleetConnection implements AutoCloseable {
     }
 
     private RuntimeException failure(Throwable cause) {
+        // a demoted master answers writes with READONLY: with Sentinel, ask it for the new master at once
+        if (!sentinels.isEmpty() && String.valueOf(cause.getMessage()).startsWith("READONLY")) {
+            reconnect();
+        }
         if (cause instanceof RedisCommandExecutionException && !isTransient(cause)) {
             return new RedisTokenRefreshException("Redis at " + endpoint + " refused a command on key '"
                 + keys.name() + "': " + cause.getMessage(), cause);
@@ -283,6 +379,7 @@ public final class FleetConnection implements AutoCloseable {
             if (events != null) {
                 closeQuietly(events);
             }
+            sentinelWatches.forEach(FleetConnection::closeQuietly);
         } finally {
             connectLock.unlock();
         }

@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * The Redis names of one credential. They share a hash tag, so that on a Redis Cluster they hash to one slot and the
  * multi-key scripts never fail with CROSSSLOT: {@code tokens:orders-api} gives {@code {tokens:orders-api}},
- * {@code {tokens:orders-api}:lock}, {@code {tokens:orders-api}:failure} and the channel
+ * {@code {tokens:orders-api}:lock}, {@code {tokens:orders-api}:failure}, {@code {tokens:orders-api}:inflight} and the
+ * channel
  * {@code {tokens:orders-api}:events}. A key that already has a hash tag ({@code app:{orders}}) is used as it is.
  */
 public final class FleetKeys {
@@ -47,6 +48,11 @@ public final class FleetKeys {
     /** @return the record of a failed refresh */
     public String failure() {
         return token + ":failure";
+    }
+
+    /** @return the mark of a refresh in flight: who, since when, which generation and refresh token it presents */
+    public String inFlight() {
+        return token + ":inflight";
     }
 
     /** @return the pub/sub channel of wake-ups */

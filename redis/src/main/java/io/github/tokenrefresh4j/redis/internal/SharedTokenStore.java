@@ -20,8 +20,10 @@ import java.util.List;
 public final class SharedTokenStore {
 
     /**
-     * KEYS[1] token hash, KEYS[2] failure record; ARGV generation, stored form, events channel, ms left (-1: no
-     * expiry), lifetime in ms. Writes only a newer generation, and clears the record of a failed refresh.
+     * KEYS[1] token hash, KEYS[2] failure record, KEYS[3] in-flight mark; ARGV generation, stored form, events
+     * channel, ms left (-1: no expiry), lifetime in ms. Writes only a newer generation ("newest wins": the same
+     * script puts back a token that a rollback of Redis lost), and clears the record of a failed refresh and the
+     * mark of the refresh that produced it.
      */
     private static final String STORE_SCRIPT = ""
         + "local stored = tonumber(redis.call('HGET', KEYS[1], 'generation') or '0')\n"
@@ -34,31 +36,44 @@ public final class SharedTokenStore {
         + "else\n"
         + "  redis.call('HDEL', KEYS[1], 'expires', 'lifetime')\n"
         + "end\n"
-        + "redis.call('DEL', KEYS[2])\n"
+        + "redis.call('DEL', KEYS[2], KEYS[3])\n"
         + "redis.call('PUBLISH', ARGV[3], 'stored')\n"
         + "return 1\n";
     /**
-     * KEYS[1] token hash, KEYS[2] failure record; returns generation, stored form, failure record, the record's
-     * PTTL, ms the token has left by Redis's clock (or nil) and its lifetime, in one reply, so that the record is
-     * judged against the very generation it was read with.
+     * KEYS[1] token hash, KEYS[2] failure record, KEYS[3] in-flight mark; returns generation, stored form, failure
+     * record, the record's PTTL, ms the token has left by Redis's clock (or nil), its lifetime, the in-flight mark
+     * and Redis's time in ms, in one reply, so that the record and the mark are judged against the very generation
+     * they were read with.
      */
     private static final String READ_SCRIPT = ""
         + "local h = redis.call('HMGET', KEYS[1], 'generation', 'token', 'expires', 'lifetime')\n"
+        + "local t = redis.call('TIME')\n"
+        + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
         + "local left = false\n"
-        + "if h[3] then\n"
-        + "  local now = redis.call('TIME')\n"
-        + "  left = tonumber(h[3]) - (tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))\n"
-        + "end\n"
-        + "return {h[1], h[2], redis.call('GET', KEYS[2]), redis.call('PTTL', KEYS[2]), left, h[4]}\n";
+        + "if h[3] then left = tonumber(h[3]) - now end\n"
+        + "return {h[1], h[2], redis.call('GET', KEYS[2]), redis.call('PTTL', KEYS[2]), left, h[4],\n"
+        + "  redis.call('GET', KEYS[3]), now}\n";
     /**
-     * KEYS[1] lock, KEYS[2] failure record; ARGV owner, record, cooldown in ms, events channel. Records a failed
-     * refresh and releases the lock in one step, so no instance can take the lock and miss the record. Records
-     * nothing if another instance holds the lock: it took over, and its own outcome counts.
+     * KEYS[1] lock, KEYS[2] in-flight mark; ARGV owner, "generation refresh-token-digest instance", time to live in
+     * ms. Marks, only for the lock's holder, that it is about to call the token endpoint, stamped with Redis's time.
+     */
+    private static final String MARK_SCRIPT = ""
+        + "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
+        + "local t = redis.call('TIME')\n"
+        + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+        + "redis.call('SET', KEYS[2], ARGV[2] .. ' ' .. string.format('%.0f', now), 'PX', ARGV[3])\n"
+        + "return 1\n";
+    /**
+     * KEYS[1] lock, KEYS[2] failure record, KEYS[3] in-flight mark; ARGV owner, record, cooldown in ms (0: no
+     * record), events channel, 1 to clear the mark. Records a failed refresh and releases the lock in one step, so
+     * no instance can take the lock and miss the record. Records nothing if another instance holds the lock: it
+     * took over, and its own outcome counts.
      */
     private static final String FAIL_SCRIPT = ""
         + "local holder = redis.call('GET', KEYS[1])\n"
         + "if holder and holder ~= ARGV[1] then return 0 end\n"
-        + "redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])\n"
+        + "if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end\n"
+        + "if ARGV[5] == '1' then redis.call('DEL', KEYS[3]) end\n"
         + "if holder then redis.call('DEL', KEYS[1]) end\n"
         + "redis.call('PUBLISH', ARGV[4], 'failed')\n"
         + "return 1\n";
@@ -80,13 +95,13 @@ public final class SharedTokenStore {
     /** @return the shared token, its expiry moved onto this host's clock, and the failure record of its generation */
     public Snapshot read(Deadline deadline) {
         return snapshot(redis.await(redis.commands(deadline).eval(READ_SCRIPT, ScriptOutputType.MULTI,
-            new String[] {keys.token(), keys.failure()}), deadline));
+            new String[] {keys.token(), keys.failure(), keys.inFlight()}), deadline));
     }
 
     /** As {@link #read}, through interrupts (restoring the flag): for the lock holder after its delegate. */
     public Snapshot readUninterruptibly(Deadline deadline) {
         return snapshot(redis.awaitUninterruptibly(redis.commands(deadline).eval(READ_SCRIPT,
-            ScriptOutputType.MULTI, new String[] {keys.token(), keys.failure()}), deadline));
+            ScriptOutputType.MULTI, new String[] {keys.token(), keys.failure(), keys.inFlight()}), deadline));
     }
 
     /**
@@ -99,22 +114,38 @@ public final class SharedTokenStore {
     public boolean store(long generation, AccessToken token, Deadline deadline) {
         long left = token.expiresAt().map(this::millisLeft).orElse(-1L);
         Long stored = redis.awaitUninterruptibly(redis.commands(deadline).eval(STORE_SCRIPT, ScriptOutputType.INTEGER,
-            new String[] {keys.token(), keys.failure()}, Long.toString(generation), codec.encode(token),
-            keys.events(), Long.toString(left), Long.toString(left)), deadline);
+            new String[] {keys.token(), keys.failure(), keys.inFlight()}, Long.toString(generation),
+            codec.encode(token), keys.events(), Long.toString(left), Long.toString(left)), deadline);
         return stored == 1;
     }
 
     /**
-     * Records, for {@code cooldown}, that refreshing generation {@code replaced} failed with {@code reason}, and
-     * releases the lock of {@code owner}, in one script.
+     * Records, for {@code cooldown} (zero: no record), that refreshing generation {@code replaced} failed with
+     * {@code reason}, and releases the lock of {@code owner}, in one script.
      *
+     * @param clearMark whether the in-flight mark goes too: the delegate answered, so nothing is left in flight
      * @return whether the lock was released (and the record written)
      */
-    public boolean recordFailure(String owner, long replaced, String reason, Duration cooldown, Deadline deadline) {
+    public boolean recordFailure(String owner, long replaced, String reason, Duration cooldown, boolean clearMark,
+                                 Deadline deadline) {
         Long recorded = redis.awaitUninterruptibly(redis.commands(deadline).eval(FAIL_SCRIPT,
-            ScriptOutputType.INTEGER, new String[] {keys.lock(), keys.failure()}, owner, replaced + " " + reason,
-            Long.toString(cooldown.toMillis()), keys.events()), deadline);
+            ScriptOutputType.INTEGER, new String[] {keys.lock(), keys.failure(), keys.inFlight()}, owner,
+            replaced + " " + reason, Long.toString(cooldown.toMillis()), keys.events(), clearMark ? "1" : "0"),
+            deadline);
         return recorded == 1;
+    }
+
+    /**
+     * Marks that {@code owner}, holding the lock, is about to present the refresh token of {@code generation} to
+     * the token endpoint. The mark names no token: only the first 12 hex digits of its SHA-256.
+     *
+     * @return false if the lock is no longer {@code owner}'s
+     */
+    public boolean markInFlight(String owner, InFlight mark, Duration timeToLive, Deadline deadline) {
+        Long marked = redis.await(redis.commands(deadline).eval(MARK_SCRIPT, ScriptOutputType.INTEGER,
+            new String[] {keys.lock(), keys.inFlight()}, owner, mark.generation() + " " + mark.refreshTokenDigest()
+                + " " + mark.instance(), Long.toString(timeToLive.toMillis())), deadline);
+        return marked == 1;
     }
 
     /** Zero or more, and at most about 100 years: Lua counts in doubles, and Instant.MAX means "never" anyway. */
@@ -140,18 +171,19 @@ public final class SharedTokenStore {
             long lifetime = fields.get(5) == null ? -1 : number(fields.get(5), keys.token());
             shared = new Shared(number(fields.get(0), keys.token()), token, lifetime);
         }
+        InFlight inFlight = fields.size() > 7 ? InFlight.parse((String) fields.get(6), (Long) fields.get(7)) : null;
         String record = (String) fields.get(2);
         long remainingMillis = (Long) fields.get(3);
         // a record without expiry was not written by us; one for an older generation was overtaken by a success
         if (record == null || remainingMillis <= 0) {
-            return new Snapshot(shared, null, 0);
+            return new Snapshot(shared, null, 0, inFlight);
         }
         int space = record.indexOf(' ');
         long failed = number(space < 0 ? record : record.substring(0, space), keys.failure());
         if (failed != (shared != null ? shared.generation() : 0)) {
-            return new Snapshot(shared, null, 0);
+            return new Snapshot(shared, null, 0, inFlight);
         }
-        return new Snapshot(shared, record.substring(space + 1), remainingMillis);
+        return new Snapshot(shared, record.substring(space + 1), remainingMillis, inFlight);
     }
 
     private static long number(Object value, String where) {
@@ -174,13 +206,55 @@ public final class SharedTokenStore {
     }
 
     /**
-     * One consistent look at Redis: the shared token, and the reason and remaining cooldown of a failed refresh of
-     * exactly that token, if any.
+     * One consistent look at Redis: the shared token, the reason and remaining cooldown of a failed refresh of
+     * exactly that token, if any, and the mark of a refresh in flight, if any.
      *
      * @param shared                 the shared token, or null
      * @param failureReason          the failure's type and message, or null
      * @param failureRemainingMillis how long the cooldown lasts still
+     * @param inFlight               the mark a holder left before calling its delegate, or null
      */
-    public record Snapshot(Shared shared, String failureReason, long failureRemainingMillis) {
+    public record Snapshot(Shared shared, String failureReason, long failureRemainingMillis, InFlight inFlight) {
+    }
+
+    /**
+     * The mark of a refresh in flight, {@code "<generation> <digest> <instance> <since>"}.
+     *
+     * @param generation         the generation whose refresh token is presented
+     * @param refreshTokenDigest the first 12 hex digits of the SHA-256 of that refresh token, or {@code -}
+     * @param instance           who presents it ({@code pid@host}), without spaces
+     * @param ageMillis          how long ago the mark was set, by Redis's clock (0 when writing it)
+     */
+    public record InFlight(long generation, String refreshTokenDigest, String instance, long ageMillis) {
+
+        static InFlight parse(String mark, long nowMillis) {
+            if (mark == null) {
+                return null;
+            }
+            String[] parts = mark.split(" ");
+            if (parts.length != 4) {
+                return null;
+            }
+            try {
+                return new InFlight(Long.parseLong(parts[0]), parts[1], parts[2],
+                    Math.max(0, nowMillis - Long.parseLong(parts[3])));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+
+        /** @return the digest of {@code token}'s refresh token: enough to tell two apart, nothing to use */
+        public static String digest(AccessToken token) {
+            if (token == null || token.refreshToken().isEmpty()) {
+                return "-";
+            }
+            try {
+                byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(token.refreshToken().get().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return java.util.HexFormat.of().formatHex(hash, 0, 6);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+            }
+        }
     }
 }

@@ -21,15 +21,23 @@
  *       by the owner</td></tr>
  *   <tr><td>{@code {K}:failure}</td><td>string, {@code PX failureCooldown}</td><td>{@code "<generation> <exception
  *       type: message>"}</td><td>FAIL, by the lock holder whose delegate threw</td></tr>
+ *   <tr><td>{@code {K}:inflight}</td><td>string, {@code PX} max(1 day, 2 x {@code maxLockHold})</td>
+ *       <td>{@code "<generation> <digest> <pid@host> <since>"}: the generation being refreshed, the first 12 hex
+ *       digits of the SHA-256 of the refresh token presented (never the token), who presents it, and Redis's
+ *       {@code TIME} in ms</td><td>MARK, by the lock holder just before its delegate; deleted by STORE and by
+ *       FAIL (the delegate answered)</td></tr>
  *   <tr><td>{@code {K}:events}</td><td>pub/sub channel (regular; a cluster delivers it to every node)</td>
  *       <td>{@code stored}, {@code failed}, {@code released}</td><td>the STORE, FAIL and RELEASE scripts</td></tr>
  * </table>
  *
- * <p><b>Scripts.</b> READ returns generation, token, failure record, the record's PTTL, and the token's time left
- * by Redis's clock, in one atomic reply. STORE writes generation {@code g} only if {@code g} is greater than the
- * stored one, turns "ms left" into an instant of Redis's clock, deletes the failure record, and publishes. FAIL
- * writes the failure record and deletes the lock, in one step, only if the lock is still the caller's or expired
- * untaken. RENEW sets the lock's expiry and RELEASE deletes it, each only if the lock holds the caller's owner id.
+ * <p><b>Scripts.</b> READ returns generation, token, failure record, the record's PTTL, the token's time left
+ * by Redis's clock, the in-flight mark and Redis's time, in one atomic reply. STORE writes generation {@code g} only
+ * if {@code g} is greater than the stored one ("newest wins"), turns "ms left" into an instant of Redis's clock,
+ * deletes the failure record and the in-flight mark, and publishes. MARK writes the in-flight mark only if the lock
+ * is the caller's. FAIL writes the failure record (unless the cooldown is zero), deletes the in-flight mark (unless
+ * the holder refused to present a refresh token) and the lock, in one step, only if the lock is still the caller's
+ * or expired untaken. RENEW sets the lock's expiry and RELEASE deletes it, each only if the lock holds the caller's
+ * owner id.
  *
  * <p><b>Why it is safe.</b>
  * <ul>
@@ -42,6 +50,22 @@
  *       token.</li>
  *   <li><b>The newest refresh token.</b> The holder reads the shared token after taking the lock and passes it to
  *       the delegate, so rotating refresh tokens are presented once each.</li>
+ *   <li><b>Never go backwards.</b> Each instance remembers the newest token and generation it has seen, from its
+ *       own refreshes and from every READ. When READ shows an older generation than that, or no token (Redis
+ *       restarted from an older snapshot, a failover lost writes, FLUSHALL, a replica was promoted behind), the
+ *       instance writes its newer token back with STORE, which keeps the newest, before anything else, and reads
+ *       again. A holder never presents a refresh token older than the newest one its instance has seen, even if
+ *       the write-back failed. Limit: an instance remembers only what it saw; one that never read the newest
+ *       generation cannot restore it.</li>
+ *   <li><b>A takeover says what it is doing.</b> The holder writes the in-flight mark (MARK) before calling the
+ *       delegate. A holder that finds a mark for the generation and refresh token it is about to present knows
+ *       that an earlier holder stopped during that very request (STORE and FAIL would have deleted the mark): the
+ *       refresh token may be spent. It logs a WARN, publishes an {@code InterruptedRefreshEvent}, and follows its
+ *       {@code InterruptedRefreshPolicy}: present the same refresh token, refuse (FAIL keeping the mark, so every
+ *       holder refuses once per cooldown), or call the fallback refresher.</li>
+ *   <li><b>Follow the master.</b> With a Sentinel URI, {@link io.github.tokenrefresh4j.redis.internal.FleetConnection}
+ *       subscribes to {@code +switch-master} on every sentinel and drops its connections when the master changes
+ *       (or a write is answered READONLY), so the next command goes to the new master.</li>
  *   <li><b>No lost token.</b> STORE is retried until the call's deadline, through interrupts, while the lock is
  *       held; a token that still could not be stored is kept by its instance and stored on its next call (the
  *       generation fences it if the fleet moved on).</li>
@@ -56,6 +80,9 @@
  * </ul>
  *
  * <p><b>Limits.</b> The single-instance lock pattern: a failover that loses the lock key (asynchronous
- * replication) can let a second instance refresh once. Fencing keeps the stored token consistent even then.
+ * replication) can let a second instance take the lock while the first still refreshes, and both present the same
+ * refresh token; on a server with strict rotation that revokes the token family, which no client recovers from.
+ * Fencing keeps the stored token consistent, the write-back undoes lost generations, and the in-flight mark makes a
+ * takeover visible, but a spent refresh token cannot be unspent: the new one died with the instance that stopped.
  */
 package io.github.tokenrefresh4j.redis.internal;
