@@ -40,14 +40,17 @@ final class Flights {
         "jakarta.servlet.http.HttpServletResponse", "org.springframework.web.server.ServerWebExchange");
 
     /**
-     * The key of a flight: what the call asks for. Besides the registration and principal, the access token of the
-     * authorized client a call brings to be re-authorized and the attributes other than the carriers (a requested
-     * scope, say), so a call is never given the answer to another question. Attribute values compare by
-     * {@code equals}: an array value never matches another call's. The principal's name and the rest never leave
-     * this class (no metric tag, no log, not in {@link #toString()}).
+     * The key of a flight: what the call asks for, and where Spring's manager keeps its answer. Besides the
+     * registration and principal, the access token of the authorized client a call brings to be re-authorized,
+     * the attributes other than the carriers (a requested scope, say), so a call is never given the answer to
+     * another question, and the partition ({@link Partitions}): the session or request whose repository Spring's
+     * manager loads and saves through, or {@link Partitions#BY_PRINCIPAL}, so a call is never given another
+     * session's authorized client. Attribute values compare by {@code equals}: an array value never matches
+     * another call's. The principal's name, the session and the rest never leave this class (no metric tag, no
+     * log, not in {@link #toString()}).
      */
     record Key(String registrationId, String principalName, OAuth2AccessToken reauthorizing,
-               Map<String, Object> attributes) {
+               Map<String, Object> attributes, Object partition) {
         @Override
         public String toString() {
             return "Key{registrationId=" + registrationId + '}';
@@ -62,11 +65,11 @@ final class Flights {
         this.registry = registry;
     }
 
-    static Key key(OAuth2AuthorizeRequest request) {
-        Objects.requireNonNull(request, "authorizeRequest must not be null");
+    static Key key(OAuth2AuthorizeRequest request, Object partition) {
         OAuth2AuthorizedClient given = request.getAuthorizedClient();
         return new Key(request.getClientRegistrationId(), request.getPrincipal().getName(),
-            given == null ? null : given.getAccessToken(), askedFor(request.getAttributes()));
+            given == null ? null : given.getAccessToken(), askedFor(request.getAttributes()),
+            Objects.requireNonNull(partition, "partition"));
     }
 
     private static Map<String, Object> askedFor(Map<String, Object> attributes) {

@@ -6,6 +6,7 @@ import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import org.springframework.util.Assert;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,13 +18,27 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
- * An {@link OAuth2AuthorizedClientManager} that lets concurrent {@code authorize} calls for the same client
- * registration and principal share one call to the manager it wraps: however many callers find no valid token,
- * one token request is made, and they all get its authorized client (or its exception). A call that asks for
- * something else (it brings an authorized client to re-authorize, or attributes such as a scope, beyond the
- * servlet request and response) shares only with calls that ask the same.
+ * An {@link OAuth2AuthorizedClientManager} that lets concurrent {@code authorize} calls share one call to the
+ * manager it wraps when that manager would load and save the same authorized client for all of them: however many
+ * callers find no valid token, one token request is made, and they all get its authorized client (or its
+ * exception). Which calls those are depends on the wrapped manager:
+ *
+ * <ul>
+ *   <li>{@code AuthorizedClientServiceOAuth2AuthorizedClientManager} (the starter's own, for service-to-service
+ *       calls): calls for the same client registration and principal name;</li>
+ *   <li>{@code DefaultOAuth2AuthorizedClientManager} with Spring's session-backed repository
+ *       ({@code HttpSessionOAuth2AuthorizedClientRepository}, or {@code AuthenticatedPrincipalOAuth2AuthorizedClientRepository}
+ *       whose anonymous repository is that one) and Spring's default context-attributes mapper: calls of the same
+ *       {@code HttpSession} that also carry the same {@code scope} request parameter; a request with no session
+ *       shares with no other request;</li>
+ *   <li>any other manager, repository or mapper: calls of the same servlet request only, never across requests.</li>
+ * </ul>
+ *
+ * A call that asks for something else (it brings an authorized client to re-authorize, or attributes such as a
+ * scope, beyond the servlet request and response) shares only with calls that ask the same.
  *
  * <p>The Spring Boot starter wraps every {@code OAuth2AuthorizedClientManager} bean with it; without Boot:
  *
@@ -55,6 +70,7 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
 
     private final OAuth2AuthorizedClientManager delegate;
     private final Flights flights;
+    private final Function<OAuth2AuthorizeRequest, Object> partitions;
 
     /**
      * @param delegate the manager that makes the token requests
@@ -62,8 +78,14 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
      */
     public TokenRefreshOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate,
                                                      TokenRefreshRegistry registry) {
+        this(delegate, registry, Partitions.of(Objects.requireNonNull(delegate, "delegate must not be null")));
+    }
+
+    /** With the partitions given: the tests of the single flight itself wrap plain lambdas. */
+    TokenRefreshOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate, TokenRefreshRegistry registry, Function<OAuth2AuthorizeRequest, Object> partitions) {
         this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
         this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"));
+        this.partitions = partitions;
     }
 
     /** @return the wrapped manager */
@@ -73,6 +95,7 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
 
     @Override
     public OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest authorizeRequest) {
+        Assert.notNull(authorizeRequest, "authorizeRequest cannot be null"); // Spring's managers' contract
         // a call that throws must not leave the token an earlier call was handed to the failure handler
         HANDED_OUT.remove();
         OAuth2AuthorizedClient client = authorizeShared(authorizeRequest);
@@ -84,7 +107,7 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
     }
 
     private OAuth2AuthorizedClient authorizeShared(OAuth2AuthorizeRequest authorizeRequest) {
-        Flights.Key key = Flights.key(authorizeRequest);
+        Flights.Key key = Flights.key(authorizeRequest, partitions.apply(authorizeRequest));
         boolean[] leader = {false};
         CompletableFuture<OAuth2AuthorizedClient> flight = flights.join(key, k -> {
             leader[0] = true;
@@ -113,7 +136,6 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
         }
     }
 
-    /** @return the access token this thread was last handed for the registration and principal, taken once */
     /** @return the digest of the access token this thread was handed for that client, or null; forgets it */
     static byte[] takeHandedOut(String registrationId, String principalName) {
         Object[] handedOut = HANDED_OUT.get();

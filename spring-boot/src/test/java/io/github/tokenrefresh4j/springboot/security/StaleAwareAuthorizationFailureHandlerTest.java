@@ -62,7 +62,7 @@ class StaleAwareAuthorizationFailureHandlerTest {
     void theTokenHandedOutOnThisThreadDecidesForTheRestClientInterceptor() {
         OAuth2AuthorizedClient old = client("old");
         TokenRefreshOAuth2AuthorizedClientManager manager =
-            new TokenRefreshOAuth2AuthorizedClientManager(request -> old, TokenRefreshRegistry.ofDefaults());
+            TokenRefreshOAuth2AuthorizedClientManagerTest.byPrincipal(request -> old, TokenRefreshRegistry.ofDefaults());
         manager.authorize(OAuth2AuthorizeRequest.withClientRegistrationId("orders").principal(ALICE).build());
         clients.saveAuthorizedClient(client("fresh"), ALICE); // another call replaced it meanwhile
 
@@ -73,7 +73,7 @@ class StaleAwareAuthorizationFailureHandlerTest {
 
     @Test
     void whatThisThreadKeepsAfterAnAuthorizeHoldsNoTokenValueAndNoClassOfTheStarter() {
-        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(
+        TokenRefreshOAuth2AuthorizedClientManager manager = TokenRefreshOAuth2AuthorizedClientManagerTest.byPrincipal(
             request -> client("secret-token-value"), TokenRefreshRegistry.ofDefaults());
         manager.authorize(OAuth2AuthorizeRequest.withClientRegistrationId("orders").principal(ALICE).build());
 
@@ -92,7 +92,7 @@ class StaleAwareAuthorizationFailureHandlerTest {
         ClientAuthorizationException invalidGrant = new ClientAuthorizationException(
             new OAuth2Error(OAuth2ErrorCodes.INVALID_GRANT), "orders");
         AtomicInteger calls = new AtomicInteger();
-        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+        TokenRefreshOAuth2AuthorizedClientManager manager = TokenRefreshOAuth2AuthorizedClientManagerTest.byPrincipal(request -> {
             if (calls.incrementAndGet() == 1) {
                 return client("old");
             }
