@@ -48,8 +48,12 @@ public class TokenRefreshSecurityAutoConfiguration {
         return new AuthorizedClientManagerPostProcessor(tokenRefreshRegistry);
     }
 
-    /** The manager for service-to-service calls, when the application defines none. */
+    /**
+     * The manager for service-to-service calls, when the application defines none. Spring's providers send their
+     * token requests with {@code RestClient}, which they load when they are built.
+     */
     @Bean
+    @ConditionalOnClass(name = "org.springframework.web.client.RestClient")
     @ConditionalOnMissingBean(OAuth2AuthorizedClientManager.class)
     @ConditionalOnBean({ClientRegistrationRepository.class, OAuth2AuthorizedClientService.class})
     public OAuth2AuthorizedClientManager authorizedClientManager(
@@ -76,8 +80,14 @@ public class TokenRefreshSecurityAutoConfiguration {
         return new StaleAwareAuthorizationFailureHandler(authorizedClientService);
     }
 
+    /**
+     * The reactive manager's token requests go through {@code WebClient}: Spring's reactive providers load it (and
+     * {@code BodyInserter}) when they are built, so this needs spring-webflux, not only reactor-core (which
+     * Lettuce, that is the redis module, brings to applications without WebFlux).
+     */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(Mono.class)
+    @ConditionalOnClass(value = Mono.class,
+        name = "org.springframework.web.reactive.function.client.WebClient")
     static class ReactiveManagerConfiguration {
 
         /** The reactive manager for service-to-service calls, when the application defines none. */
