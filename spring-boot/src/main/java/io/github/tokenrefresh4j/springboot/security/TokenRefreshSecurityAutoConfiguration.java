@@ -23,7 +23,16 @@ import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClient
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientService;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.http.converter.FormHttpMessageConverter;
+import org.springframework.security.oauth2.client.endpoint.RestClientClientCredentialsTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.RestClientRefreshTokenTokenResponseClient;
+import org.springframework.security.oauth2.client.http.OAuth2ErrorResponseErrorHandler;
+import org.springframework.security.oauth2.core.http.converter.OAuth2AccessTokenResponseHttpMessageConverter;
+import org.springframework.web.client.RestClient;
 import reactor.core.publisher.Mono;
+
+import java.util.List;
 
 /**
  * Coalesced token requests for Spring Security's OAuth2 client, with no code: every authorized-client manager bean
@@ -63,9 +72,35 @@ public class TokenRefreshSecurityAutoConfiguration {
         AuthorizedClientServiceOAuth2AuthorizedClientManager manager =
             new AuthorizedClientServiceOAuth2AuthorizedClientManager(clientRegistrationRepository,
                 authorizedClientService);
-        manager.setAuthorizedClientProvider(authorizedClientProvider.getIfUnique(() ->
-            OAuth2AuthorizedClientProviderBuilder.builder().clientCredentials().refreshToken().build()));
+        manager.setAuthorizedClientProvider(authorizedClientProvider.getIfUnique(
+            TokenRefreshSecurityAutoConfiguration::providerOverTheJdkHttpClient));
         return manager;
+    }
+
+    /**
+     * Spring's {@code client_credentials} and {@code refresh_token} providers, their token requests sent with the
+     * JDK {@code HttpClient}. Spring's default {@code RestClient} picks Reactor Netty when it is on the classpath,
+     * and its request factory writes the request body on Reactor's {@code boundedElastic} pool: the very pool on
+     * which Spring's servlet WebClient filter function calls this manager, so the callers waiting for the token
+     * request would hold the threads it needs (64 calls: 10 s stalls and failures). The JDK client needs none of
+     * them.
+     */
+    static OAuth2AuthorizedClientProvider providerOverTheJdkHttpClient() {
+        RestClient restClient = RestClient.builder()
+            .requestFactory(new JdkClientHttpRequestFactory())
+            .messageConverters(List.of(new FormHttpMessageConverter(),
+                new OAuth2AccessTokenResponseHttpMessageConverter()))
+            .defaultStatusHandler(new OAuth2ErrorResponseErrorHandler())
+            .build();
+        RestClientClientCredentialsTokenResponseClient clientCredentials =
+            new RestClientClientCredentialsTokenResponseClient();
+        clientCredentials.setRestClient(restClient);
+        RestClientRefreshTokenTokenResponseClient refreshToken = new RestClientRefreshTokenTokenResponseClient();
+        refreshToken.setRestClient(restClient);
+        return OAuth2AuthorizedClientProviderBuilder.builder()
+            .clientCredentials(builder -> builder.accessTokenResponseClient(clientCredentials))
+            .refreshToken(builder -> builder.accessTokenResponseClient(refreshToken))
+            .build();
     }
 
     /**
