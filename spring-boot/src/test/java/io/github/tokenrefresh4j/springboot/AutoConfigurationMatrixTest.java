@@ -21,7 +21,12 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.oauth2.client.AuthorizedClientServiceOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClientService;
+import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -179,6 +184,51 @@ class AutoConfigurationMatrixTest {
                 assertThat(context).getBean(ReactiveOAuth2AuthorizedClientManager.class)
                     .isInstanceOf(ReactiveTokenRefreshOAuth2AuthorizedClientManager.class);
             });
+    }
+
+    @Test
+    void aManagerDeclaredAndInjectedByItsConcreteClassStillWorks() {
+        // issue 22 #6: adding the starter never breaks a working application
+        nonWeb().withUserConfiguration(ConcreteManagerConfiguration.class).run(context -> {
+            assertStarted(context);
+            assertThat(context).getBean(ConcreteManagerConsumer.class).extracting(consumer -> consumer.manager)
+                .isInstanceOf(AuthorizedClientServiceOAuth2AuthorizedClientManager.class);
+        });
+    }
+
+    @Test
+    void aManagerDeclaredByTheInterfaceIsWrapped() {
+        nonWeb().withUserConfiguration(InterfaceManagerConfiguration.class).run(context -> {
+            assertStarted(context);
+            assertThat(context).getBean("ownManager")
+                .isInstanceOf(TokenRefreshOAuth2AuthorizedClientManager.class);
+        });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class ConcreteManagerConfiguration {
+        @Bean
+        AuthorizedClientServiceOAuth2AuthorizedClientManager ownManager(ClientRegistrationRepository registrations,
+                                                                        OAuth2AuthorizedClientService clients) {
+            return new AuthorizedClientServiceOAuth2AuthorizedClientManager(registrations, clients);
+        }
+
+        @Bean
+        ConcreteManagerConsumer consumer(AuthorizedClientServiceOAuth2AuthorizedClientManager manager) {
+            return new ConcreteManagerConsumer(manager);
+        }
+    }
+
+    record ConcreteManagerConsumer(AuthorizedClientServiceOAuth2AuthorizedClientManager manager) {
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class InterfaceManagerConfiguration {
+        @Bean
+        OAuth2AuthorizedClientManager ownManager(ClientRegistrationRepository registrations,
+                                                 OAuth2AuthorizedClientService clients) {
+            return new AuthorizedClientServiceOAuth2AuthorizedClientManager(registrations, clients);
+        }
     }
 
     @Test
