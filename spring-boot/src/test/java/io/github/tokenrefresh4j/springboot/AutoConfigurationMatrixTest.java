@@ -164,6 +164,22 @@ class AutoConfigurationMatrixTest {
     }
 
     @Test
+    void theHealthIndicatorIsOptIn() {
+        // issue 22 #7: one failing token endpoint must not turn the application DOWN unless asked to
+        WebApplicationContextRunner runner = new WebApplicationContextRunner().withConfiguration(STARTER)
+            .withConfiguration(AutoConfigurations.of(HealthContributorAutoConfiguration.class))
+            .withPropertyValues(CLIENT_REGISTRATION);
+        runner.run(context -> {
+            assertStarted(context);
+            assertThat(context).doesNotHaveBean(TokenRefreshHealthIndicator.class);
+        });
+        runner.withPropertyValues("management.health.tokenrefresh.enabled=true").run(context -> {
+            assertStarted(context);
+            assertThat(context).hasSingleBean(TokenRefreshHealthIndicator.class);
+        });
+    }
+
+    @Test
     void servletApplicationWithoutTheActuatorHasNoEndpointNorHealth() {
         new WebApplicationContextRunner().withConfiguration(STARTER)
             .withClassLoader(new FilteredClassLoader(ACTUATOR, HEALTH))

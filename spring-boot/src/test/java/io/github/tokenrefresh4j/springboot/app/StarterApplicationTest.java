@@ -99,6 +99,9 @@ class StarterApplicationTest extends Storms {
             assertThat(down.getStatusCode().value()).isEqualTo(503);
             assertThat(down.getBody()).contains("\"status\":\"DOWN\"", "\"broken\"", "\"consecutiveFailures\":1",
                 "cooldownEnd");
+            // out of liveness: a failing token endpoint is no reason to restart the application
+            assertThat(http.get().uri("/actuator/health/liveness").retrieve().toBodilessEntity().getStatusCode()
+                .value()).isEqualTo(200);
         } finally {
             registry.remove("broken");
         }
