@@ -164,6 +164,50 @@ class AutoConfigurationMatrixTest {
     }
 
     @Test
+    void theEndpointListsClientRegistrationsWithTheirSettingsFromStartupAndAnUnmatchedInstanceIsWarnedOf() {
+        java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(
+            "io.github.tokenrefresh4j.springboot.security.ClientRegistrationsAtStartup");
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                warnings.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        try {
+            new WebApplicationContextRunner().withConfiguration(STARTER)
+                .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
+                    WebEndpointAutoConfiguration.class))
+                .withPropertyValues(CLIENT_REGISTRATION)
+                .withPropertyValues("management.endpoints.web.exposure.include=tokenrefreshes",
+                    "tokenrefresh4j.instances.orders.refresh-timeout=7s",
+                    "tokenrefresh4j.instances.ordrs.refresh-timeout=7s")
+                .run(context -> {
+                    assertStarted(context);
+                    // before any call
+                    assertThat(context.getBean(TokenRefreshEndpoint.class).tokenRefreshes().tokenRefreshes())
+                        .singleElement().satisfies(orders -> {
+                            assertThat(orders.name()).isEqualTo("orders");
+                            assertThat(orders.settings().refreshTimeout()).isEqualTo(java.time.Duration.ofSeconds(7));
+                        });
+                    assertThat(warnings).singleElement().asString()
+                        .contains("tokenrefresh4j.instances.ordrs", "matches no Spring Security client registration");
+                });
+        } finally {
+            log.removeHandler(handler);
+        }
+    }
+
+    @Test
     void theHealthIndicatorIsOptIn() {
         // issue 22 #7: one failing token endpoint must not turn the application DOWN unless asked to
         WebApplicationContextRunner runner = new WebApplicationContextRunner().withConfiguration(STARTER)

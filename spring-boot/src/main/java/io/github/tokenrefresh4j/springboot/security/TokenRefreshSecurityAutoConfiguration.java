@@ -2,6 +2,8 @@ package io.github.tokenrefresh4j.springboot.security;
 
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import io.github.tokenrefresh4j.springboot.TokenRefreshAutoConfiguration;
+import io.github.tokenrefresh4j.springboot.TokenRefreshProperties;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -55,6 +57,18 @@ public class TokenRefreshSecurityAutoConfiguration {
     static BeanPostProcessor tokenRefreshAuthorizedClientManagerPostProcessor(
         ObjectProvider<TokenRefreshRegistry> tokenRefreshRegistry) {
         return new AuthorizedClientManagerPostProcessor(tokenRefreshRegistry);
+    }
+
+    /**
+     * Lists the client registrations in the registry from startup, and warns of instances that match none.
+     */
+    @Bean
+    @ConditionalOnBean({ClientRegistrationRepository.class, TokenRefreshRegistry.class})
+    SmartInitializingSingleton tokenRefreshClientRegistrationsAtStartup(
+        ClientRegistrationRepository clientRegistrationRepository, TokenRefreshRegistry tokenRefreshRegistry,
+        ObjectProvider<TokenRefreshProperties> properties) {
+        return new ClientRegistrationsAtStartup(clientRegistrationRepository, tokenRefreshRegistry,
+            properties.getIfAvailable(TokenRefreshProperties::new));
     }
 
     /**
