@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.springboot.security;
 
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.authentication.TestingAuthenticationToken;
 import org.springframework.security.core.Authentication;
@@ -36,6 +37,12 @@ class StaleAwareAuthorizationFailureHandlerTest {
     private final InMemoryOAuth2AuthorizedClientService clients =
         new InMemoryOAuth2AuthorizedClientService(new InMemoryClientRegistrationRepository(REGISTRATION));
     private final StaleAwareAuthorizationFailureHandler handler = new StaleAwareAuthorizationFailureHandler(clients);
+
+    /** What another test's call on this thread was handed must not decide this test's removal. */
+    @BeforeEach
+    void forgetWhatThisThreadWasHanded() {
+        TokenRefreshOAuth2AuthorizedClientManager.HANDED_OUT.remove();
+    }
 
     @Test
     void aStale401LeavesTheFreshTokenStored() {
