@@ -17,7 +17,6 @@ import org.springframework.boot.health.autoconfigure.contributor.HealthContribut
 import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientAutoConfiguration;
 import org.springframework.boot.security.oauth2.client.autoconfigure.reactive.ReactiveOAuth2ClientAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -69,8 +68,7 @@ class AutoConfigurationMatrixTest {
         // issue 22 #1: a scheduler with tokenrefresh4j-redis (Lettuce brings reactor-core) and no spring-webflux
         nonWeb(WEBFLUX).run(context -> {
             assertStarted(context);
-            assertThat(context).getBean(OAuth2AuthorizedClientManager.class)
-                .isInstanceOf(TokenRefreshOAuth2AuthorizedClientManager.class);
+            assertWrapped(context, OAuth2AuthorizedClientManager.class, TokenRefreshOAuth2AuthorizedClientManager.class);
             assertThat(context).doesNotHaveBean(ReactiveOAuth2AuthorizedClientManager.class);
             assertThat(context).hasSingleBean(StaleAwareAuthorizationFailureHandler.class);
         });
@@ -80,10 +78,9 @@ class AutoConfigurationMatrixTest {
     void nonWebWithReactorAndWebFluxHasBothManagersWrapped() {
         nonWeb().run(context -> {
             assertStarted(context);
-            assertThat(context).getBean(OAuth2AuthorizedClientManager.class)
-                .isInstanceOf(TokenRefreshOAuth2AuthorizedClientManager.class);
-            assertThat(context).getBean(ReactiveOAuth2AuthorizedClientManager.class)
-                .isInstanceOf(ReactiveTokenRefreshOAuth2AuthorizedClientManager.class);
+            assertWrapped(context, OAuth2AuthorizedClientManager.class, TokenRefreshOAuth2AuthorizedClientManager.class);
+            assertWrapped(context, ReactiveOAuth2AuthorizedClientManager.class,
+                ReactiveTokenRefreshOAuth2AuthorizedClientManager.class);
         });
     }
 
@@ -91,8 +88,8 @@ class AutoConfigurationMatrixTest {
     void nonWebWithWebFluxButNoReactorNettyStillDefinesTheReactiveManager() {
         nonWeb(REACTOR_NETTY).run(context -> {
             assertStarted(context);
-            assertThat(context).getBean(ReactiveOAuth2AuthorizedClientManager.class)
-                .isInstanceOf(ReactiveTokenRefreshOAuth2AuthorizedClientManager.class);
+            assertWrapped(context, ReactiveOAuth2AuthorizedClientManager.class,
+                ReactiveTokenRefreshOAuth2AuthorizedClientManager.class);
         });
     }
 
@@ -100,8 +97,7 @@ class AutoConfigurationMatrixTest {
     void nonWebWithoutReactorHasTheImperativeManagerOnly() {
         nonWeb(REACTOR, WEBFLUX).run(context -> {
             assertStarted(context);
-            assertThat(context).getBean(OAuth2AuthorizedClientManager.class)
-                .isInstanceOf(TokenRefreshOAuth2AuthorizedClientManager.class);
+            assertWrapped(context, OAuth2AuthorizedClientManager.class, TokenRefreshOAuth2AuthorizedClientManager.class);
             assertThat(context).doesNotHaveBean(ReactiveOAuth2AuthorizedClientManager.class);
         });
     }
@@ -158,8 +154,7 @@ class AutoConfigurationMatrixTest {
             .run(context -> {
                 assertStarted(context);
                 assertThat(context).hasSingleBean(TokenRefreshEndpoint.class);
-                assertThat(context).getBean(OAuth2AuthorizedClientManager.class)
-                    .isInstanceOf(TokenRefreshOAuth2AuthorizedClientManager.class);
+                assertWrapped(context, OAuth2AuthorizedClientManager.class, TokenRefreshOAuth2AuthorizedClientManager.class);
             });
     }
 
@@ -241,8 +236,8 @@ class AutoConfigurationMatrixTest {
             .withPropertyValues(CLIENT_REGISTRATION)
             .run(context -> {
                 assertStarted(context);
-                assertThat(context).getBean(ReactiveOAuth2AuthorizedClientManager.class)
-                    .isInstanceOf(ReactiveTokenRefreshOAuth2AuthorizedClientManager.class);
+                assertWrapped(context, ReactiveOAuth2AuthorizedClientManager.class,
+                ReactiveTokenRefreshOAuth2AuthorizedClientManager.class);
             });
     }
 
@@ -300,19 +295,14 @@ class AutoConfigurationMatrixTest {
         });
     }
 
-    private static void assertStarted(AssertableApplicationContext context) {
-        assertThat(context).hasNotFailed();
-        assertThat(context).hasSingleBean(TokenRefreshRegistry.class);
+    /** The one bean of {@code type} is the starter's {@code wrapper}. */
+    private static void assertWrapped(org.springframework.context.ApplicationContext context, Class<?> type,
+                                      Class<?> wrapper) {
+        assertThat(context.getBean(type)).isInstanceOf(wrapper);
     }
 
     private static void assertStarted(
-        org.springframework.boot.test.context.assertj.AssertableWebApplicationContext context) {
-        assertThat(context).hasNotFailed();
-        assertThat(context).hasSingleBean(TokenRefreshRegistry.class);
-    }
-
-    private static void assertStarted(
-        org.springframework.boot.test.context.assertj.AssertableReactiveWebApplicationContext context) {
+        org.springframework.boot.test.context.assertj.ApplicationContextAssertProvider<?> context) {
         assertThat(context).hasNotFailed();
         assertThat(context).hasSingleBean(TokenRefreshRegistry.class);
     }
