@@ -32,6 +32,13 @@ public class TokenRefreshActuatorAutoConfiguration {
         TokenRefreshEndpoint tokenRefreshEndpoint(TokenRefreshRegistry tokenRefreshRegistry) {
             return new TokenRefreshEndpoint(tokenRefreshRegistry);
         }
+
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnAvailableEndpoint
+        TokenRefreshEventsEndpoint tokenRefreshEventsEndpoint(TokenRefreshRegistry tokenRefreshRegistry) {
+            return new TokenRefreshEventsEndpoint(tokenRefreshRegistry);
+        }
     }
 
     /**
