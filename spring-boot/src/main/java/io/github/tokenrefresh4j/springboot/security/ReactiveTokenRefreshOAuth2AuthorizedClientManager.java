@@ -16,8 +16,9 @@ import java.util.Objects;
  * subscription to the manager it wraps when that manager would load and save the same authorized client for all of
  * them: one token request however many callers, all of them getting its authorized client (or its error). Which
  * subscriptions those are depends on the wrapped manager, as for {@link TokenRefreshOAuth2AuthorizedClientManager}:
- * the same client registration and principal name for {@code AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager};
- * the same {@code WebSession} and {@code scope} query parameter for {@code DefaultReactiveOAuth2AuthorizedClientManager}
+ * the same client registration and principal name for
+ * {@code AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager}; the same {@code WebSession} and {@code scope}
+ * query parameter for {@code DefaultReactiveOAuth2AuthorizedClientManager}
  * with Spring's session-backed repository and default context-attributes mapper; the same
  * {@code ServerWebExchange} for any other manager, never across exchanges.
  *
@@ -53,8 +54,31 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
         this(delegate, registry, ReactivePartitions.of(Objects.requireNonNull(delegate, "delegate must not be null")));
     }
 
-    /** With the partitions given: the tests of the single flight itself wrap plain lambdas. */
-    ReactiveTokenRefreshOAuth2AuthorizedClientManager(ReactiveOAuth2AuthorizedClientManager delegate, TokenRefreshRegistry registry, ReactivePartitions.ReactivePartitioner partitions) {
+    /**
+     * Wraps a reactive manager that is known to load and save authorized clients by client registration id and
+     * principal name alone, so that its concurrent subscriptions for one registration and principal share one
+     * token request, in or out of an exchange. Use it only when that holds (see
+     * {@link TokenRefreshOAuth2AuthorizedClientManager#sharingByPrincipal}).
+     *
+     * <pre>{@code
+     * ReactiveOAuth2AuthorizedClientManager manager =
+     *     ReactiveTokenRefreshOAuth2AuthorizedClientManager.sharingByPrincipal(myServiceBackedManager, registry);
+     * }</pre>
+     *
+     * @param delegate a manager that loads and saves by registration id and principal name
+     * @param registry where the decorator of each client registration goes
+     * @return the wrapper
+     */
+    public static ReactiveTokenRefreshOAuth2AuthorizedClientManager sharingByPrincipal(
+        ReactiveOAuth2AuthorizedClientManager delegate, TokenRefreshRegistry registry) {
+        return new ReactiveTokenRefreshOAuth2AuthorizedClientManager(delegate, registry,
+            (request, context) -> Mono.just(Partitions.BY_PRINCIPAL));
+    }
+
+    /** With the partitions given ({@link ReactivePartitions}). */
+    ReactiveTokenRefreshOAuth2AuthorizedClientManager(ReactiveOAuth2AuthorizedClientManager delegate,
+                                                      TokenRefreshRegistry registry,
+                                                      ReactivePartitions.ReactivePartitioner partitions) {
         this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
         this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"));
         this.partitions = partitions;

@@ -30,7 +30,8 @@ import java.util.function.Function;
  *   <li>{@code AuthorizedClientServiceOAuth2AuthorizedClientManager} (the starter's own, for service-to-service
  *       calls): calls for the same client registration and principal name;</li>
  *   <li>{@code DefaultOAuth2AuthorizedClientManager} with Spring's session-backed repository
- *       ({@code HttpSessionOAuth2AuthorizedClientRepository}, or {@code AuthenticatedPrincipalOAuth2AuthorizedClientRepository}
+ *       ({@code HttpSessionOAuth2AuthorizedClientRepository}, or
+ *       {@code AuthenticatedPrincipalOAuth2AuthorizedClientRepository}
  *       whose anonymous repository is that one) and Spring's default context-attributes mapper: calls of the same
  *       {@code HttpSession} that also carry the same {@code scope} request parameter; a request with no session
  *       shares with no other request;</li>
@@ -81,8 +82,32 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
         this(delegate, registry, Partitions.of(Objects.requireNonNull(delegate, "delegate must not be null")));
     }
 
-    /** With the partitions given: the tests of the single flight itself wrap plain lambdas. */
-    TokenRefreshOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate, TokenRefreshRegistry registry, Function<OAuth2AuthorizeRequest, Object> partitions) {
+    /**
+     * Wraps a manager that is known to load and save authorized clients by client registration id and principal
+     * name alone (say, your own manager over an {@code OAuth2AuthorizedClientService}), so that its concurrent
+     * calls for one registration and principal share one token request, in or out of a web request. The starter
+     * cannot prove that of a manager it does not know, and shares such a manager's calls only within one request;
+     * use this only when it holds: two callers of one principal name get the same authorized client.
+     *
+     * <pre>{@code
+     * @Bean
+     * OAuth2AuthorizedClientManager authorizedClientManager(TokenRefreshRegistry registry) {
+     *     return TokenRefreshOAuth2AuthorizedClientManager.sharingByPrincipal(myServiceBackedManager(), registry);
+     * }
+     * }</pre>
+     *
+     * @param delegate a manager that loads and saves by registration id and principal name
+     * @param registry where the decorator of each client registration goes
+     * @return the wrapper
+     */
+    public static TokenRefreshOAuth2AuthorizedClientManager sharingByPrincipal(OAuth2AuthorizedClientManager delegate,
+                                                                             TokenRefreshRegistry registry) {
+        return new TokenRefreshOAuth2AuthorizedClientManager(delegate, registry, request -> Partitions.BY_PRINCIPAL);
+    }
+
+    /** With the partitions given ({@link Partitions}). */
+    TokenRefreshOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate, TokenRefreshRegistry registry,
+                                              Function<OAuth2AuthorizeRequest, Object> partitions) {
         this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
         this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"));
         this.partitions = partitions;

@@ -331,17 +331,16 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
         }
     }
 
-    /** The wrapper of a manager that, like Spring's service-backed ones, loads and saves by principal name. */
+    /** The public opt-in for a manager that, like Spring's service-backed ones, loads and saves by principal name. */
     static TokenRefreshOAuth2AuthorizedClientManager byPrincipal(
         org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager delegate, TokenRefreshRegistry registry) {
-        return new TokenRefreshOAuth2AuthorizedClientManager(delegate, registry, request -> Partitions.BY_PRINCIPAL);
+        return TokenRefreshOAuth2AuthorizedClientManager.sharingByPrincipal(delegate, registry);
     }
 
     /** The same, reactive. */
     static ReactiveTokenRefreshOAuth2AuthorizedClientManager reactiveByPrincipal(
         org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager delegate,
         TokenRefreshRegistry registry) {
-        return new ReactiveTokenRefreshOAuth2AuthorizedClientManager(delegate, registry,
-            (request, context) -> Mono.just(Partitions.BY_PRINCIPAL));
+        return ReactiveTokenRefreshOAuth2AuthorizedClientManager.sharingByPrincipal(delegate, registry);
     }
 }
