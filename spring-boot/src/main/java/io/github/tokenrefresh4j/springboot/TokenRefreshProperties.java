@@ -39,7 +39,12 @@ public class TokenRefreshProperties {
     /** Named configurations, shared by instances through base-config; "default" applies to all. */
     private final Map<String, InstanceProperties> configs = new LinkedHashMap<>();
 
-    /** Settings per decorator, by decorator name (for Spring Security: the client registration id). */
+    /**
+     * Settings per decorator, by decorator name (for Spring Security: the client registration id). For a
+     * Spring Security client registration only refresh-timeout (how long a call waits for a token request another
+     * call started) and tags apply; refresh-ahead, failure-cooldown and max-refresh-attempts-per-call do not, as
+     * Spring's manager decides when to refresh and each call after a failure makes its own token request.
+     */
     private final Map<String, InstanceProperties> instances = new LinkedHashMap<>();
 
     private final SpringSecurity springSecurity = new SpringSecurity();
