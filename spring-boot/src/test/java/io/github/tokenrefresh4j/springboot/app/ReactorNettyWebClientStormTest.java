@@ -10,10 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * on Reactor's {@code boundedElastic} pool, 10 threads per core) with the starter's manager and its own providers,
  * as a new Boot user has it: nothing about transports in the application. The starter's providers send the token
  * request without that pool, so the callers waiting on it cannot starve it: one token request per storm, every call
- * answered (with Spring's default transport, calls failed after the 10 s refresh timeout).
+ * answered (with Spring's default transport, the waiting calls failed after the refresh timeout: 30 s here, a
+ * bound no token request on a loaded machine comes near).
  */
 @TestPropertySource(properties = {"storm.jdk-token-client=false",
-    "tokenrefresh4j.instances.storm-webclient.refresh-timeout=10s"})
+    "tokenrefresh4j.instances.storm-webclient.refresh-timeout=30s"})
 class ReactorNettyWebClientStormTest extends Storms {
 
     @Test
