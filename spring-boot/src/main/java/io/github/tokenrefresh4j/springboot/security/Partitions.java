@@ -62,13 +62,14 @@ final class Partitions {
      * private fields; anything unexpected answers false, which only stops sharing across requests.
      */
     static boolean isSpringsManager(Object manager, String managerClass, String sessionRepository,
-                                            String principalRepository) {
+                                    String principalRepository) {
         try {
             if (!manager.getClass().getName().equals(managerClass)) {
                 return false;
             }
             Object mapper = field(manager, "contextAttributesMapper");
-            if (mapper == null || !mapper.getClass().getName().equals(managerClass + "$DefaultContextAttributesMapper")) {
+            if (mapper == null
+                || !mapper.getClass().getName().equals(managerClass + "$DefaultContextAttributesMapper")) {
                 return false;
             }
             Object repository = field(manager, "authorizedClientRepository");
