@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * The registry built from {@link TokenRefreshProperties}: {@code tokenRefresh(name, refresher)} gives the instance
  * {@code name} its configured settings and tags; everything else goes to the core registry it wraps.
  */
-final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry {
+final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry, ConfiguredInstances {
 
     private final TokenRefreshRegistry delegate;
     private final Map<String, TokenRefreshConfig> instanceConfigs;
@@ -32,6 +32,11 @@ final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry {
         this.delegate = delegate;
         this.instanceConfigs = instanceConfigs;
         this.instanceTags = instanceTags;
+    }
+
+    @Override
+    public Map<String, TokenRefreshConfig> getInstanceConfigurations() {
+        return Map.copyOf(instanceConfigs);
     }
 
     /**

@@ -194,6 +194,12 @@ class AutoConfigurationMatrixTest {
                             assertThat(orders.name()).isEqualTo("orders");
                             assertThat(orders.settings().refreshTimeout()).isEqualTo(java.time.Duration.ofSeconds(7));
                         });
+                    // a configured instance no code has created yet is listed with its settings too
+                    assertThat(context.getBean(TokenRefreshEndpoint.class).tokenRefreshes().configuredNotCreated())
+                        .singleElement().satisfies(ordrs -> {
+                            assertThat(ordrs.name()).isEqualTo("ordrs");
+                            assertThat(ordrs.settings().refreshTimeout()).isEqualTo(java.time.Duration.ofSeconds(7));
+                        });
                     assertThat(warnings).singleElement().asString()
                         .contains("tokenrefresh4j.instances.ordrs", "matches no Spring Security client registration");
                 });

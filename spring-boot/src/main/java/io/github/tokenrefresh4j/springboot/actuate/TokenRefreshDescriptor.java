@@ -69,7 +69,8 @@ public record TokenRefreshDescriptor(String name, boolean usableToken, Instant e
     public record Settings(Duration refreshAhead, Duration refreshTimeout, Duration failureCooldown,
                            int maxRefreshAttemptsPerCall) {
 
-        static Settings of(TokenRefreshConfig config) {
+        /** @return the settings of {@code config} */
+        public static Settings of(TokenRefreshConfig config) {
             return new Settings(config.getRefreshAhead(), config.getRefreshTimeout(),
                 Duration.ofMillis(config.getFailureCooldown().apply(1)), config.getMaxRefreshAttemptsPerCall());
         }
