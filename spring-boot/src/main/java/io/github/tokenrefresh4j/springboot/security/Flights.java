@@ -90,6 +90,7 @@ final class Flights {
         CompletableFuture<OAuth2AuthorizedClient> mine = new CompletableFuture<>();
         CompletableFuture<OAuth2AuthorizedClient> running = inFlight.putIfAbsent(key, mine);
         if (running != null) {
+            monitor(key.registrationId()).coalescedCalls.increment();
             return running;
         }
         Instant started = Instant.now();
@@ -115,6 +116,11 @@ final class Flights {
             }
         });
         return mine;
+    }
+
+    /** Counts a call (or a reactive token request) that gave up after the refresh timeout. */
+    void waitTimedOut(String registrationId) {
+        monitor(registrationId).waitTimeouts.increment();
     }
 
     /** @return how many flights are in progress */

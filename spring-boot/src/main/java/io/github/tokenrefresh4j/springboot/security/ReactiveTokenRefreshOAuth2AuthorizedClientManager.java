@@ -100,7 +100,10 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
             Mono.fromFuture(flights.join(Flights.key(authorizeRequest, partition), key -> {
                 Duration timeout = flights.refreshTimeout(key.registrationId());
                 return delegate.authorize(authorizeRequest).contextWrite(context)
-                    .timeout(timeout, Mono.error(() -> timedOut(key.registrationId(), timeout)))
+                    .timeout(timeout, Mono.error(() -> {
+                        flights.waitTimedOut(key.registrationId());
+                        return timedOut(key.registrationId(), timeout);
+                    }))
                     .toFuture();
             }), true)));
     }

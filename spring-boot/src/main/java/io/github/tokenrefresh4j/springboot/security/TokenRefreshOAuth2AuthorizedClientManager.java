@@ -151,6 +151,7 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
         } catch (ExecutionException e) {
             throw propagate(Flights.unwrap(e.getCause()));
         } catch (TimeoutException e) {
+            flights.waitTimedOut(key.registrationId());
             throw new TokenRefreshException("the token request for client registration '" + key.registrationId()
                 + "' made by another call is still running after " + timeout + "; raise refresh-timeout of "
                 + "tokenrefresh4j.instances." + key.registrationId() + " or check the authorization server", e);

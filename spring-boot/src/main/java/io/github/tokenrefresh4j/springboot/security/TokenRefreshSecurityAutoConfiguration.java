@@ -129,6 +129,20 @@ public class TokenRefreshSecurityAutoConfiguration {
         return new StaleAwareAuthorizationFailureHandler(authorizedClientService);
     }
 
+    /** The meters of Spring Security's path ({@link SpringSecurityTokenRequestMetrics}). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+    @ConditionalOnProperty(prefix = "tokenrefresh4j.metrics", name = "enabled", matchIfMissing = true)
+    static class MetricsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnBean(TokenRefreshRegistry.class)
+        SpringSecurityTokenRequestMetrics springSecurityTokenRequestMetrics(TokenRefreshRegistry tokenRefreshRegistry) {
+            return new SpringSecurityTokenRequestMetrics(tokenRefreshRegistry);
+        }
+    }
+
     /**
      * The reactive manager's token requests go through {@code WebClient}: Spring's reactive providers load it (and
      * {@code BodyInserter}) when they are built, so this needs spring-webflux, not only reactor-core (which

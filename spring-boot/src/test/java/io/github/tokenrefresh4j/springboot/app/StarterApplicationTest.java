@@ -123,6 +123,12 @@ class StarterApplicationTest extends Storms {
             assertThat(decorator.getMetrics().getNumberOfSuccessfulRefreshes()).isPositive());
         assertThat(meterRegistry.find("tokenrefresh.refreshes").tag("name", "storm-rest").meters()).isNotEmpty()
             .allSatisfy(meter -> assertThat(meter.getId().getTags().toString()).doesNotContain("anonymousUser"));
+        // Spring's path: the two token requests, and the calls that shared them (not all 126: a call arriving
+        // after a token request ended reads the stored token)
+        assertThat(meterRegistry.get("tokenrefresh.oauth2client.token.requests").tag("name", "storm-rest")
+            .functionTimer().count()).isEqualTo(2);
+        assertThat(meterRegistry.get("tokenrefresh.oauth2client.coalesced.calls").tag("name", "storm-rest")
+            .functionCounter().count()).isPositive();
     }
 
     @Test
