@@ -6,6 +6,7 @@ import io.github.tokenrefresh4j.springboot.actuate.TokenRefreshActuatorAutoConfi
 import io.github.tokenrefresh4j.springboot.actuate.TokenRefreshEndpoint;
 import io.github.tokenrefresh4j.springboot.actuate.TokenRefreshHealthIndicator;
 import io.github.tokenrefresh4j.springboot.security.ReactiveTokenRefreshOAuth2AuthorizedClientManager;
+import io.github.tokenrefresh4j.springboot.security.SpringSecurityTokenRequestMetrics;
 import io.github.tokenrefresh4j.springboot.security.StaleAwareAuthorizationFailureHandler;
 import io.github.tokenrefresh4j.springboot.security.TokenRefreshOAuth2AuthorizedClientManager;
 import io.github.tokenrefresh4j.springboot.security.TokenRefreshSecurityAutoConfiguration;
@@ -78,6 +79,7 @@ class AutoConfigurationMatrixTest {
     void nonWebWithReactorAndWebFluxHasBothManagersWrapped() {
         nonWeb().run(context -> {
             assertStarted(context);
+            assertThat(context).hasSingleBean(SpringSecurityTokenRequestMetrics.class);
             assertWrapped(context, OAuth2AuthorizedClientManager.class, TokenRefreshOAuth2AuthorizedClientManager.class);
             assertWrapped(context, ReactiveOAuth2AuthorizedClientManager.class,
                 ReactiveTokenRefreshOAuth2AuthorizedClientManager.class);
@@ -141,6 +143,7 @@ class AutoConfigurationMatrixTest {
         nonWeb(MICROMETER).run(context -> {
             assertStarted(context);
             assertThat(context).doesNotHaveBean(TaggedTokenRefreshMetrics.class);
+            assertThat(context).doesNotHaveBean(SpringSecurityTokenRequestMetrics.class);
         });
     }
 
