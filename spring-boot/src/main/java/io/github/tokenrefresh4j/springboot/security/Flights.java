@@ -20,7 +20,8 @@ import java.util.logging.Logger;
 
 /**
  * The single flight shared by the imperative and the reactive manager: one {@code authorize} in flight per client
- * registration, principal and what the call asks for ({@link Key}); later callers for that key share its future.
+ * registration, principal, partition (session or request, {@link Partitions}) and what the call asks for
+ * ({@link Key}); later callers for that key share its future.
  *
  * <p>Invariants: a key maps to a future only while its flight runs; the flight's leader removes the key (only if
  * it still maps to its own future) and then completes the future, in that order and whatever the outcome, so a
