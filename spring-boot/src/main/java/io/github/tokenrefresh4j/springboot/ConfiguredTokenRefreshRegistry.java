@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * The registry built from {@link TokenRefreshProperties}: {@code tokenRefresh(name, refresher)} gives the instance
  * {@code name} its configured settings and tags; everything else goes to the core registry it wraps.
  */
-final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry {
+final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry, ConfiguredInstances {
 
     private final TokenRefreshRegistry delegate;
     private final Map<String, TokenRefreshConfig> instanceConfigs;
@@ -35,6 +35,11 @@ final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry {
         this.instanceConfigs = instanceConfigs;
         this.instanceTags = instanceTags;
         this.creation = creation;
+    }
+
+    @Override
+    public Map<String, TokenRefreshConfig> getInstanceConfigurations() {
+        return Map.copyOf(instanceConfigs);
     }
 
     /**
@@ -181,8 +186,11 @@ final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry {
                 return config;
             }
             if (!building.add(name)) {
-                throw new IllegalArgumentException(TokenRefreshProperties.PREFIX + ".configs." + name
-                    + ".base-config: the base-config chain loops back to '" + name + "'; break the loop");
+                String property = TokenRefreshProperties.PREFIX + ".configs." + name + ".base-config";
+                throw new InvalidTokenRefreshPropertyException(property, property
+                    + ": the base-config chain loops back to '" + name + "'; break the loop",
+                    "Change one base-config of the chain through " + property + " so that it ends at a config"
+                        + " without base-config (or at 'default').", null);
             }
             InstanceProperties props = properties.getConfigs().get(name);
             config = props == null ? build(TokenRefreshConfig.custom(), name, "configs", name, new InstanceProperties())
@@ -204,9 +212,12 @@ final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry {
             }
             if (!properties.getConfigs().containsKey(baseName)
                 && !TokenRefreshProperties.DEFAULT_CONFIG.equals(baseName)) {
-                throw new IllegalArgumentException(property(section, name, "base-config") + ": no config named '"
+                String property = property(section, name, "base-config");
+                throw new InvalidTokenRefreshPropertyException(property, property + ": no config named '"
                     + baseName + "' under " + TokenRefreshProperties.PREFIX + ".configs; known: "
-                    + properties.getConfigs().keySet());
+                    + properties.getConfigs().keySet(), "Set " + property + " to one of "
+                    + properties.getConfigs().keySet() + " or 'default', or define " + TokenRefreshProperties.PREFIX
+                    + ".configs." + baseName + ".", null);
             }
             return config(baseName);
         }
@@ -258,8 +269,10 @@ final class ConfiguredTokenRefreshRegistry implements TokenRefreshRegistry {
             try {
                 setter.accept(value);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(property(section, name, key) + "=" + value + " is invalid: "
-                    + e.getMessage(), e);
+                String property = property(section, name, key);
+                throw new InvalidTokenRefreshPropertyException(property, property + "=" + value + " is invalid: "
+                    + e.getMessage(), "Change " + property + " in your configuration to a value the message above"
+                        + " allows (durations as 10s, 500ms or PT10S).", e);
             }
         }
 

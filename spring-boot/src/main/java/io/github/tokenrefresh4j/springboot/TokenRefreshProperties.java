@@ -39,7 +39,12 @@ public class TokenRefreshProperties {
     /** Named configurations, shared by instances through base-config; "default" applies to all. */
     private final Map<String, InstanceProperties> configs = new LinkedHashMap<>();
 
-    /** Settings per decorator, by decorator name (for Spring Security: the client registration id). */
+    /**
+     * Settings per decorator, by decorator name (for Spring Security: the client registration id). For a
+     * Spring Security client registration only refresh-timeout (how long a call waits for a token request another
+     * call started) and tags apply; refresh-ahead, failure-cooldown and max-refresh-attempts-per-call do not, as
+     * Spring's manager decides when to refresh and each call after a failure makes its own token request.
+     */
     private final Map<String, InstanceProperties> instances = new LinkedHashMap<>();
 
     private final SpringSecurity springSecurity = new SpringSecurity();
@@ -68,16 +73,31 @@ public class TokenRefreshProperties {
         /** The config to start from; without it, the "default" config. */
         private String baseConfig;
 
-        /** How long before its expiry a token is refreshed in the background. */
+        /**
+         * How long before its expiry a token is refreshed in the background. Not applied to a Spring Security
+         * client registration: Spring's manager decides when to refresh (60 s before expiry, its clock skew).
+         */
         private Duration refreshAhead;
 
-        /** How long a refresh may take before its waiting calls fail. */
+        /**
+         * How long a refresh may take before its waiting calls fail. For a Spring Security client registration:
+         * how long a call waits for a token request another call started (the imperative one that started it
+         * waits for Spring's answer; a reactive one is cancelled after it).
+         */
         private Duration refreshTimeout;
 
-        /** How long after a failed refresh calls fail at once instead of refreshing again. */
+        /**
+         * How long after a failed refresh calls fail at once instead of refreshing again. Not applied to a Spring
+         * Security client registration (every call after a failed token request makes its own, as Spring does;
+         * a failure of one principal's grant must not refuse the others); its health and endpoint entry still
+         * show the cooldown.
+         */
         private Duration failureCooldown;
 
-        /** How many refreshes one call may cause after its token was rejected. */
+        /**
+         * How many refreshes one call may cause after its token was rejected. Not applied to a Spring Security
+         * client registration: Spring's interceptor and filter functions do not retry a rejected call.
+         */
         private Integer maxRefreshAttemptsPerCall;
 
         /** Tags added to the decorator's meters. */
@@ -131,8 +151,12 @@ public class TokenRefreshProperties {
     /** Spring Security's OAuth2 client integration. */
     public static class SpringSecurity {
 
-        /** Whether to wrap Spring Security's authorized-client managers so that concurrent token requests
-         * for one client registration and principal share one. */
+        /**
+         * Whether to wrap Spring Security's authorized-client managers so that concurrent calls Spring would
+         * answer with the same authorized client share one token request. When false, Spring's own beans are left
+         * as they are, including the DefaultOAuth2AuthorizedClientManager Spring Security registers when the
+         * application defines none, which needs a web request (the starter's manager works outside one).
+         */
         private boolean enabled = true;
 
         public boolean isEnabled() {

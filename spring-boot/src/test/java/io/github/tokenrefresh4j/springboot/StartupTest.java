@@ -7,6 +7,9 @@ import io.github.tokenrefresh4j.springboot.actuate.TokenRefreshActuatorAutoConfi
 import io.github.tokenrefresh4j.springboot.security.TokenRefreshSecurityAutoConfiguration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -36,6 +39,33 @@ class StartupTest {
         runner.withPropertyValues("tokenrefresh4j.configs.default.refresh-ahead=-1s")
             .run(context -> assertThat(context).hasFailed().getFailure()
                 .hasStackTraceContaining("tokenrefresh4j.configs.default.refresh-ahead=PT-1S is invalid"));
+    }
+
+    @Test
+    void aBadValueIsExplainedInBootsFailureSummaryWithWhatToChange() throws Exception {
+        runner.withPropertyValues("tokenrefresh4j.instances.orders-api.refresh-timeout=0s").run(context -> {
+            FailureAnalysis analysis = new TokenRefreshPropertiesFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis).isNotNull();
+            assertThat(analysis.getDescription()).startsWith(
+                "tokenrefresh4j.instances.orders-api.refresh-timeout=PT0S is invalid");
+            assertThat(analysis.getAction()).contains("Change tokenrefresh4j.instances.orders-api.refresh-timeout");
+        });
+        runner.withPropertyValues("tokenrefresh4j.instances.orders-api.base-config=nope").run(context -> {
+            FailureAnalysis analysis = new TokenRefreshPropertiesFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis.getAction()).contains("tokenrefresh4j.instances.orders-api.base-config", "'default'");
+        });
+        // registered where Boot looks for failure analyzers
+        boolean registered = false;
+        for (java.net.URL url : java.util.Collections.list(
+            getClass().getClassLoader().getResources(SpringFactoriesLoader.FACTORIES_RESOURCE_LOCATION))) {
+            java.util.Properties factories = new java.util.Properties();
+            try (java.io.InputStream in = url.openStream()) {
+                factories.load(in);
+            }
+            registered |= factories.getProperty(FailureAnalyzer.class.getName(), "")
+                .contains(TokenRefreshPropertiesFailureAnalyzer.class.getName());
+        }
+        assertThat(registered).isTrue();
     }
 
     @Test

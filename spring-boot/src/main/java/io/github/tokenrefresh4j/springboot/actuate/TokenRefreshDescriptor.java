@@ -1,8 +1,10 @@
 package io.github.tokenrefresh4j.springboot.actuate;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
@@ -18,10 +20,11 @@ import java.util.Map;
  * @param cooldownEnd         when the failure cooldown ends, null when none was started since the last success
  * @param tags                the decorator's tags
  * @param metrics             its counters
+ * @param settings            its effective settings, so that one can see the configuration took effect
  */
 public record TokenRefreshDescriptor(String name, boolean usableToken, Instant expiresAt, boolean refreshInFlight,
                                      int consecutiveFailures, Instant cooldownEnd, Map<String, String> tags,
-                                     Metrics metrics) {
+                                     Metrics metrics, Settings settings) {
 
     /** @return the descriptor of {@code decorator} now, by the clock of its configuration */
     public static TokenRefreshDescriptor of(TokenRefreshDecorator decorator) {
@@ -33,7 +36,8 @@ public record TokenRefreshDescriptor(String name, boolean usableToken, Instant e
             token != null && (expiresAt == null || now.isBefore(expiresAt)), expiresAt, m.isRefreshInFlight(),
             m.getNumberOfConsecutiveFailures(), m.getCooldownEnd().orElse(null), decorator.getTags(),
             new Metrics(m.getNumberOfSuccessfulRefreshes(), m.getNumberOfFailedRefreshes(),
-                m.getNumberOfWaitingCalls(), m.getNumberOfCoalescedCalls(), m.getNumberOfRejectedTokens()));
+                m.getNumberOfWaitingCalls(), m.getNumberOfCoalescedCalls(), m.getNumberOfRejectedTokens()),
+            Settings.of(decorator.getTokenRefreshConfig()));
     }
 
     /** @return whether, at {@code now}, it holds no usable token and may not refresh (failure cooldown) */
@@ -52,5 +56,23 @@ public record TokenRefreshDescriptor(String name, boolean usableToken, Instant e
      */
     public record Metrics(long successfulRefreshes, long failedRefreshes, int waitingCalls, long coalescedCalls,
                           long rejectedTokens) {
+    }
+
+    /**
+     * The decorator's effective settings, after base configs and customizers.
+     *
+     * @param refreshAhead              how long before expiry a token is refreshed in the background
+     * @param refreshTimeout            how long a refresh may keep its waiting calls
+     * @param failureCooldown           the cooldown after a first failed refresh
+     * @param maxRefreshAttemptsPerCall how many refreshes one call may cause
+     */
+    public record Settings(Duration refreshAhead, Duration refreshTimeout, Duration failureCooldown,
+                           int maxRefreshAttemptsPerCall) {
+
+        /** @return the settings of {@code config} */
+        public static Settings of(TokenRefreshConfig config) {
+            return new Settings(config.getRefreshAhead(), config.getRefreshTimeout(),
+                Duration.ofMillis(config.getFailureCooldown().apply(1)), config.getMaxRefreshAttemptsPerCall());
+        }
     }
 }

@@ -13,7 +13,8 @@ import java.util.Objects;
 /**
  * The health indicator {@code tokenrefresh}: DOWN while some decorator holds no usable token and is in its failure
  * cooldown (its last refreshes failed, and it may not try again yet), UP otherwise, with the details of each
- * decorator. No token value appears. Off with {@code management.health.tokenrefresh.enabled=false}.
+ * decorator. No token value appears. Opt-in: on with {@code management.health.tokenrefresh.enabled=true}; keep it
+ * out of the liveness group (a token endpoint that fails is no reason to restart the application).
  */
 public class TokenRefreshHealthIndicator implements HealthIndicator {
 

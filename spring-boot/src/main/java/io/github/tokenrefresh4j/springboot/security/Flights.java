@@ -20,7 +20,8 @@ import java.util.logging.Logger;
 
 /**
  * The single flight shared by the imperative and the reactive manager: one {@code authorize} in flight per client
- * registration, principal and what the call asks for ({@link Key}); later callers for that key share its future.
+ * registration, principal, partition (session or request, {@link Partitions}) and what the call asks for
+ * ({@link Key}); later callers for that key share its future.
  *
  * <p>Invariants: a key maps to a future only while its flight runs; the flight's leader removes the key (only if
  * it still maps to its own future) and then completes the future, in that order and whatever the outcome, so a
@@ -40,14 +41,17 @@ final class Flights {
         "jakarta.servlet.http.HttpServletResponse", "org.springframework.web.server.ServerWebExchange");
 
     /**
-     * The key of a flight: what the call asks for. Besides the registration and principal, the access token of the
-     * authorized client a call brings to be re-authorized and the attributes other than the carriers (a requested
-     * scope, say), so a call is never given the answer to another question. Attribute values compare by
-     * {@code equals}: an array value never matches another call's. The principal's name and the rest never leave
-     * this class (no metric tag, no log, not in {@link #toString()}).
+     * The key of a flight: what the call asks for, and where Spring's manager keeps its answer. Besides the
+     * registration and principal, the access token of the authorized client a call brings to be re-authorized,
+     * the attributes other than the carriers (a requested scope, say), so a call is never given the answer to
+     * another question, and the partition ({@link Partitions}): the session or request whose repository Spring's
+     * manager loads and saves through, or {@link Partitions#BY_PRINCIPAL}, so a call is never given another
+     * session's authorized client. Attribute values compare by {@code equals}: an array value never matches
+     * another call's. The principal's name, the session and the rest never leave this class (no metric tag, no
+     * log, not in {@link #toString()}).
      */
     record Key(String registrationId, String principalName, OAuth2AccessToken reauthorizing,
-               Map<String, Object> attributes) {
+               Map<String, Object> attributes, Object partition) {
         @Override
         public String toString() {
             return "Key{registrationId=" + registrationId + '}';
@@ -62,11 +66,11 @@ final class Flights {
         this.registry = registry;
     }
 
-    static Key key(OAuth2AuthorizeRequest request) {
-        Objects.requireNonNull(request, "authorizeRequest must not be null");
+    static Key key(OAuth2AuthorizeRequest request, Object partition) {
         OAuth2AuthorizedClient given = request.getAuthorizedClient();
         return new Key(request.getClientRegistrationId(), request.getPrincipal().getName(),
-            given == null ? null : given.getAccessToken(), askedFor(request.getAttributes()));
+            given == null ? null : given.getAccessToken(), askedFor(request.getAttributes()),
+            Objects.requireNonNull(partition, "partition"));
     }
 
     private static Map<String, Object> askedFor(Map<String, Object> attributes) {
@@ -87,6 +91,7 @@ final class Flights {
         CompletableFuture<OAuth2AuthorizedClient> mine = new CompletableFuture<>();
         CompletableFuture<OAuth2AuthorizedClient> running = inFlight.putIfAbsent(key, mine);
         if (running != null) {
+            monitor(key.registrationId()).coalescedCalls.increment();
             return running;
         }
         Instant started = Instant.now();
@@ -112,6 +117,11 @@ final class Flights {
             }
         });
         return mine;
+    }
+
+    /** Counts a call (or a reactive token request) that gave up after the refresh timeout. */
+    void waitTimedOut(String registrationId) {
+        monitor(registrationId).waitTimeouts.increment();
     }
 
     /** @return how many flights are in progress */

@@ -5,15 +5,22 @@ import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
+import org.springframework.util.Assert;
 import reactor.core.publisher.Mono;
 
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A {@link ReactiveOAuth2AuthorizedClientManager} that lets concurrent {@code authorize} subscriptions for the same
- * client registration and principal share one subscription to the manager it wraps: one token request however
- * many callers, all of them getting its authorized client (or its error).
+ * A {@link ReactiveOAuth2AuthorizedClientManager} that lets concurrent {@code authorize} subscriptions share one
+ * subscription to the manager it wraps when that manager would load and save the same authorized client for all of
+ * them: one token request however many callers, all of them getting its authorized client (or its error). Which
+ * subscriptions those are depends on the wrapped manager, as for {@link TokenRefreshOAuth2AuthorizedClientManager}:
+ * the same client registration and principal name for
+ * {@code AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager}; the same {@code WebSession} and {@code scope}
+ * query parameter for {@code DefaultReactiveOAuth2AuthorizedClientManager}
+ * with Spring's session-backed repository and default context-attributes mapper; the same
+ * {@code ServerWebExchange} for any other manager, never across exchanges.
  *
  * <p>The Spring Boot starter wraps every {@code ReactiveOAuth2AuthorizedClientManager} bean with it; without Boot:
  *
@@ -36,6 +43,7 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
 
     private final ReactiveOAuth2AuthorizedClientManager delegate;
     private final Flights flights;
+    private final ReactivePartitions.ReactivePartitioner partitions;
 
     /**
      * @param delegate the manager that makes the token requests
@@ -43,8 +51,37 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
      */
     public ReactiveTokenRefreshOAuth2AuthorizedClientManager(ReactiveOAuth2AuthorizedClientManager delegate,
                                                              TokenRefreshRegistry registry) {
+        this(delegate, registry, ReactivePartitions.of(Objects.requireNonNull(delegate, "delegate must not be null")));
+    }
+
+    /**
+     * Wraps a reactive manager that is known to load and save authorized clients by client registration id and
+     * principal name alone, so that its concurrent subscriptions for one registration and principal share one
+     * token request, in or out of an exchange. Use it only when that holds (see
+     * {@link TokenRefreshOAuth2AuthorizedClientManager#sharingByPrincipal}).
+     *
+     * <pre>{@code
+     * ReactiveOAuth2AuthorizedClientManager manager =
+     *     ReactiveTokenRefreshOAuth2AuthorizedClientManager.sharingByPrincipal(myServiceBackedManager, registry);
+     * }</pre>
+     *
+     * @param delegate a manager that loads and saves by registration id and principal name
+     * @param registry where the decorator of each client registration goes
+     * @return the wrapper
+     */
+    public static ReactiveTokenRefreshOAuth2AuthorizedClientManager sharingByPrincipal(
+        ReactiveOAuth2AuthorizedClientManager delegate, TokenRefreshRegistry registry) {
+        return new ReactiveTokenRefreshOAuth2AuthorizedClientManager(delegate, registry,
+            (request, context) -> Mono.just(Partitions.BY_PRINCIPAL));
+    }
+
+    /** With the partitions given ({@link ReactivePartitions}). */
+    ReactiveTokenRefreshOAuth2AuthorizedClientManager(ReactiveOAuth2AuthorizedClientManager delegate,
+                                                      TokenRefreshRegistry registry,
+                                                      ReactivePartitions.ReactivePartitioner partitions) {
         this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
         this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"));
+        this.partitions = partitions;
     }
 
     /** @return the wrapped manager */
@@ -58,12 +95,17 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
         // ServerWebExchange from it); one subscriber's cancel must not cancel the shared flight.
         // A wrapped call that never answers would hold every later caller of its key: it is cancelled after the
         // registration's refresh timeout, which ends the flight.
-        return Mono.deferContextual(context -> Mono.fromFuture(flights.join(Flights.key(authorizeRequest), key -> {
-            Duration timeout = flights.refreshTimeout(key.registrationId());
-            return delegate.authorize(authorizeRequest).contextWrite(context)
-                .timeout(timeout, Mono.error(() -> timedOut(key.registrationId(), timeout)))
-                .toFuture();
-        }), true));
+        Assert.notNull(authorizeRequest, "authorizeRequest cannot be null"); // at once, as Spring's managers do
+        return Mono.deferContextual(context -> partitions.partition(authorizeRequest, context).flatMap(partition ->
+            Mono.fromFuture(flights.join(Flights.key(authorizeRequest, partition), key -> {
+                Duration timeout = flights.refreshTimeout(key.registrationId());
+                return delegate.authorize(authorizeRequest).contextWrite(context)
+                    .timeout(timeout, Mono.error(() -> {
+                        flights.waitTimedOut(key.registrationId());
+                        return timedOut(key.registrationId(), timeout);
+                    }))
+                    .toFuture();
+            }), true)));
     }
 
     private static TokenRefreshException timedOut(String registrationId, Duration timeout) {

@@ -7,9 +7,14 @@ import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
 
 import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import java.util.concurrent.CompletableFuture;
 
@@ -34,9 +39,22 @@ final class RegistrationMonitor {
      */
     private static final Map<TokenRefreshDecorator, WeakReference<RegistrationMonitor>> CREATED = new WeakHashMap<>();
 
+    /** Who wants to hear of each monitor created for a registry ({@link #follow}). Guarded by {@link #CREATED}. */
+    private static final Map<TokenRefreshRegistry, List<Consumer<RegistrationMonitor>>> FOLLOWERS =
+        new WeakHashMap<>();
+
     private final TokenRefreshDecorator decorator;
     private final boolean reporting;
     private volatile Object latest;
+
+    /** Calls that shared a token request another call started. */
+    final LongAdder coalescedCalls = new LongAdder();
+    /** Calls (imperative) or token requests (reactive) that gave up after the refresh timeout. */
+    final LongAdder waitTimeouts = new LongAdder();
+    /** Token requests Spring's manager made (a token issued after the call started, or a failure). */
+    final LongAdder tokenRequests = new LongAdder();
+    /** Their total duration, from the call that started each to its answer. */
+    final LongAdder tokenRequestNanos = new LongAdder();
 
     private RegistrationMonitor(TokenRefreshRegistry registry, String registrationId) {
         this.decorator = registry.tokenRefresh(registrationId, this::replay);
@@ -59,6 +77,9 @@ final class RegistrationMonitor {
             if (existing == null) {
                 RegistrationMonitor monitor = new RegistrationMonitor(registry, registrationId);
                 CREATED.put(monitor.decorator, new WeakReference<>(monitor));
+                for (Consumer<RegistrationMonitor> follower : FOLLOWERS.getOrDefault(registry, List.of())) {
+                    tell(follower, monitor);
+                }
                 return monitor;
             }
             WeakReference<RegistrationMonitor> created = CREATED.get(existing);
@@ -72,6 +93,35 @@ final class RegistrationMonitor {
         }
     }
 
+    /**
+     * Calls {@code follower} with every monitor of {@code registry}, present and future (each decorator's
+     * registration, for meters of Spring's path). The follower must not hold the registry.
+     */
+    static void follow(TokenRefreshRegistry registry, Consumer<RegistrationMonitor> follower) {
+        synchronized (CREATED) {
+            FOLLOWERS.computeIfAbsent(registry, r -> new ArrayList<>()).add(follower);
+            for (Map.Entry<TokenRefreshDecorator, WeakReference<RegistrationMonitor>> created : CREATED.entrySet()) {
+                RegistrationMonitor monitor = created.getValue().get();
+                if (monitor != null && registry.find(created.getKey().getName()).orElse(null) == created.getKey()) {
+                    tell(follower, monitor);
+                }
+            }
+        }
+    }
+
+    private static void tell(Consumer<RegistrationMonitor> follower, RegistrationMonitor monitor) {
+        try {
+            follower.accept(monitor);
+        } catch (RuntimeException e) {
+            LOG.log(java.util.logging.Level.FINE, "a follower of the registration monitors failed", e);
+        }
+    }
+
+    /** @return the client registration id */
+    String name() {
+        return decorator.getName();
+    }
+
     TokenRefreshDecorator decorator() {
         return decorator;
     }
@@ -80,6 +130,12 @@ final class RegistrationMonitor {
     void flightEnded(Instant started, OAuth2AuthorizedClient client, Throwable failure) {
         if (!reporting) {
             return;
+        }
+        OAuth2AccessToken issued = client == null ? null : client.getAccessToken();
+        if (failure != null || issued != null && issued.getIssuedAt() != null
+            && !issued.getIssuedAt().isBefore(started)) {
+            tokenRequests.increment();
+            tokenRequestNanos.add(Math.max(0, Duration.between(started, Instant.now()).toNanos()));
         }
         if (failure == null) {
             OAuth2AccessToken token = client == null ? null : client.getAccessToken();

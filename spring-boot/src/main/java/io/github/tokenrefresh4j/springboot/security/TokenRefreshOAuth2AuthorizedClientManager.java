@@ -6,6 +6,7 @@ import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import org.springframework.util.Assert;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,13 +18,28 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
- * An {@link OAuth2AuthorizedClientManager} that lets concurrent {@code authorize} calls for the same client
- * registration and principal share one call to the manager it wraps: however many callers find no valid token,
- * one token request is made, and they all get its authorized client (or its exception). A call that asks for
- * something else (it brings an authorized client to re-authorize, or attributes such as a scope, beyond the
- * servlet request and response) shares only with calls that ask the same.
+ * An {@link OAuth2AuthorizedClientManager} that lets concurrent {@code authorize} calls share one call to the
+ * manager it wraps when that manager would load and save the same authorized client for all of them: however many
+ * callers find no valid token, one token request is made, and they all get its authorized client (or its
+ * exception). Which calls those are depends on the wrapped manager:
+ *
+ * <ul>
+ *   <li>{@code AuthorizedClientServiceOAuth2AuthorizedClientManager} (the starter's own, for service-to-service
+ *       calls): calls for the same client registration and principal name;</li>
+ *   <li>{@code DefaultOAuth2AuthorizedClientManager} with Spring's session-backed repository
+ *       ({@code HttpSessionOAuth2AuthorizedClientRepository}, or
+ *       {@code AuthenticatedPrincipalOAuth2AuthorizedClientRepository}
+ *       whose anonymous repository is that one) and Spring's default context-attributes mapper: calls of the same
+ *       {@code HttpSession} that also carry the same {@code scope} request parameter; a request with no session
+ *       shares with no other request;</li>
+ *   <li>any other manager, repository or mapper: calls of the same servlet request only, never across requests.</li>
+ * </ul>
+ *
+ * A call that asks for something else (it brings an authorized client to re-authorize, or attributes such as a
+ * scope, beyond the servlet request and response) shares only with calls that ask the same.
  *
  * <p>The Spring Boot starter wraps every {@code OAuth2AuthorizedClientManager} bean with it; without Boot:
  *
@@ -55,6 +71,7 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
 
     private final OAuth2AuthorizedClientManager delegate;
     private final Flights flights;
+    private final Function<OAuth2AuthorizeRequest, Object> partitions;
 
     /**
      * @param delegate the manager that makes the token requests
@@ -62,8 +79,38 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
      */
     public TokenRefreshOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate,
                                                      TokenRefreshRegistry registry) {
+        this(delegate, registry, Partitions.of(Objects.requireNonNull(delegate, "delegate must not be null")));
+    }
+
+    /**
+     * Wraps a manager that is known to load and save authorized clients by client registration id and principal
+     * name alone (say, your own manager over an {@code OAuth2AuthorizedClientService}), so that its concurrent
+     * calls for one registration and principal share one token request, in or out of a web request. The starter
+     * cannot prove that of a manager it does not know, and shares such a manager's calls only within one request;
+     * use this only when it holds: two callers of one principal name get the same authorized client.
+     *
+     * <pre>{@code
+     * @Bean
+     * OAuth2AuthorizedClientManager authorizedClientManager(TokenRefreshRegistry registry) {
+     *     return TokenRefreshOAuth2AuthorizedClientManager.sharingByPrincipal(myServiceBackedManager(), registry);
+     * }
+     * }</pre>
+     *
+     * @param delegate a manager that loads and saves by registration id and principal name
+     * @param registry where the decorator of each client registration goes
+     * @return the wrapper
+     */
+    public static TokenRefreshOAuth2AuthorizedClientManager sharingByPrincipal(OAuth2AuthorizedClientManager delegate,
+                                                                             TokenRefreshRegistry registry) {
+        return new TokenRefreshOAuth2AuthorizedClientManager(delegate, registry, request -> Partitions.BY_PRINCIPAL);
+    }
+
+    /** With the partitions given ({@link Partitions}). */
+    TokenRefreshOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate, TokenRefreshRegistry registry,
+                                              Function<OAuth2AuthorizeRequest, Object> partitions) {
         this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
         this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"));
+        this.partitions = partitions;
     }
 
     /** @return the wrapped manager */
@@ -73,6 +120,7 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
 
     @Override
     public OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest authorizeRequest) {
+        Assert.notNull(authorizeRequest, "authorizeRequest cannot be null"); // Spring's managers' contract
         // a call that throws must not leave the token an earlier call was handed to the failure handler
         HANDED_OUT.remove();
         OAuth2AuthorizedClient client = authorizeShared(authorizeRequest);
@@ -84,7 +132,7 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
     }
 
     private OAuth2AuthorizedClient authorizeShared(OAuth2AuthorizeRequest authorizeRequest) {
-        Flights.Key key = Flights.key(authorizeRequest);
+        Flights.Key key = Flights.key(authorizeRequest, partitions.apply(authorizeRequest));
         boolean[] leader = {false};
         CompletableFuture<OAuth2AuthorizedClient> flight = flights.join(key, k -> {
             leader[0] = true;
@@ -103,6 +151,7 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
         } catch (ExecutionException e) {
             throw propagate(Flights.unwrap(e.getCause()));
         } catch (TimeoutException e) {
+            flights.waitTimedOut(key.registrationId());
             throw new TokenRefreshException("the token request for client registration '" + key.registrationId()
                 + "' made by another call is still running after " + timeout + "; raise refresh-timeout of "
                 + "tokenrefresh4j.instances." + key.registrationId() + " or check the authorization server", e);
@@ -113,7 +162,6 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
         }
     }
 
-    /** @return the access token this thread was last handed for the registration and principal, taken once */
     /** @return the digest of the access token this thread was handed for that client, or null; forgets it */
     static byte[] takeHandedOut(String registrationId, String principalName) {
         Object[] handedOut = HANDED_OUT.get();

@@ -2,6 +2,8 @@ package io.github.tokenrefresh4j.springboot.security;
 
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import io.github.tokenrefresh4j.springboot.TokenRefreshAutoConfiguration;
+import io.github.tokenrefresh4j.springboot.TokenRefreshProperties;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -23,7 +25,16 @@ import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClient
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientService;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.http.converter.FormHttpMessageConverter;
+import org.springframework.security.oauth2.client.endpoint.RestClientClientCredentialsTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.RestClientRefreshTokenTokenResponseClient;
+import org.springframework.security.oauth2.client.http.OAuth2ErrorResponseErrorHandler;
+import org.springframework.security.oauth2.core.http.converter.OAuth2AccessTokenResponseHttpMessageConverter;
+import org.springframework.web.client.RestClient;
 import reactor.core.publisher.Mono;
+
+import java.util.List;
 
 /**
  * Coalesced token requests for Spring Security's OAuth2 client, with no code: every authorized-client manager bean
@@ -48,8 +59,24 @@ public class TokenRefreshSecurityAutoConfiguration {
         return new AuthorizedClientManagerPostProcessor(tokenRefreshRegistry);
     }
 
-    /** The manager for service-to-service calls, when the application defines none. */
+    /**
+     * Lists the client registrations in the registry from startup, and warns of instances that match none.
+     */
     @Bean
+    @ConditionalOnBean({ClientRegistrationRepository.class, TokenRefreshRegistry.class})
+    SmartInitializingSingleton tokenRefreshClientRegistrationsAtStartup(
+        ClientRegistrationRepository clientRegistrationRepository, TokenRefreshRegistry tokenRefreshRegistry,
+        ObjectProvider<TokenRefreshProperties> properties) {
+        return new ClientRegistrationsAtStartup(clientRegistrationRepository, tokenRefreshRegistry,
+            properties.getIfAvailable(TokenRefreshProperties::new));
+    }
+
+    /**
+     * The manager for service-to-service calls, when the application defines none. Spring's providers send their
+     * token requests with {@code RestClient}, which they load when they are built.
+     */
+    @Bean
+    @ConditionalOnClass(name = "org.springframework.web.client.RestClient")
     @ConditionalOnMissingBean(OAuth2AuthorizedClientManager.class)
     @ConditionalOnBean({ClientRegistrationRepository.class, OAuth2AuthorizedClientService.class})
     public OAuth2AuthorizedClientManager authorizedClientManager(
@@ -59,9 +86,35 @@ public class TokenRefreshSecurityAutoConfiguration {
         AuthorizedClientServiceOAuth2AuthorizedClientManager manager =
             new AuthorizedClientServiceOAuth2AuthorizedClientManager(clientRegistrationRepository,
                 authorizedClientService);
-        manager.setAuthorizedClientProvider(authorizedClientProvider.getIfUnique(() ->
-            OAuth2AuthorizedClientProviderBuilder.builder().clientCredentials().refreshToken().build()));
+        manager.setAuthorizedClientProvider(authorizedClientProvider.getIfUnique(
+            TokenRefreshSecurityAutoConfiguration::providerOverTheJdkHttpClient));
         return manager;
+    }
+
+    /**
+     * Spring's {@code client_credentials} and {@code refresh_token} providers, their token requests sent with the
+     * JDK {@code HttpClient}. Spring's default {@code RestClient} picks Reactor Netty when it is on the classpath,
+     * and its request factory writes the request body on Reactor's {@code boundedElastic} pool: the very pool on
+     * which Spring's servlet WebClient filter function calls this manager, so the callers waiting for the token
+     * request would hold the threads it needs (64 calls: 10 s stalls and failures). The JDK client needs none of
+     * them.
+     */
+    static OAuth2AuthorizedClientProvider providerOverTheJdkHttpClient() {
+        RestClient restClient = RestClient.builder()
+            .requestFactory(new JdkClientHttpRequestFactory())
+            .messageConverters(List.of(new FormHttpMessageConverter(),
+                new OAuth2AccessTokenResponseHttpMessageConverter()))
+            .defaultStatusHandler(new OAuth2ErrorResponseErrorHandler())
+            .build();
+        RestClientClientCredentialsTokenResponseClient clientCredentials =
+            new RestClientClientCredentialsTokenResponseClient();
+        clientCredentials.setRestClient(restClient);
+        RestClientRefreshTokenTokenResponseClient refreshToken = new RestClientRefreshTokenTokenResponseClient();
+        refreshToken.setRestClient(restClient);
+        return OAuth2AuthorizedClientProviderBuilder.builder()
+            .clientCredentials(builder -> builder.accessTokenResponseClient(clientCredentials))
+            .refreshToken(builder -> builder.accessTokenResponseClient(refreshToken))
+            .build();
     }
 
     /**
@@ -76,8 +129,28 @@ public class TokenRefreshSecurityAutoConfiguration {
         return new StaleAwareAuthorizationFailureHandler(authorizedClientService);
     }
 
+    /** The meters of Spring Security's path ({@link SpringSecurityTokenRequestMetrics}). */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(Mono.class)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+    @ConditionalOnProperty(prefix = "tokenrefresh4j.metrics", name = "enabled", matchIfMissing = true)
+    static class MetricsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnBean(TokenRefreshRegistry.class)
+        SpringSecurityTokenRequestMetrics springSecurityTokenRequestMetrics(TokenRefreshRegistry tokenRefreshRegistry) {
+            return new SpringSecurityTokenRequestMetrics(tokenRefreshRegistry);
+        }
+    }
+
+    /**
+     * The reactive manager's token requests go through {@code WebClient}: Spring's reactive providers load it (and
+     * {@code BodyInserter}) when they are built, so this needs spring-webflux, not only reactor-core (which
+     * Lettuce, that is the redis module, brings to applications without WebFlux).
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(value = Mono.class,
+        name = "org.springframework.web.reactive.function.client.WebClient")
     static class ReactiveManagerConfiguration {
 
         /** The reactive manager for service-to-service calls, when the application defines none. */

@@ -99,6 +99,9 @@ class StarterApplicationTest extends Storms {
             assertThat(down.getStatusCode().value()).isEqualTo(503);
             assertThat(down.getBody()).contains("\"status\":\"DOWN\"", "\"broken\"", "\"consecutiveFailures\":1",
                 "cooldownEnd");
+            // out of liveness: a failing token endpoint is no reason to restart the application
+            assertThat(http.get().uri("/actuator/health/liveness").retrieve().toBodilessEntity().getStatusCode()
+                .value()).isEqualTo(200);
         } finally {
             registry.remove("broken");
         }
@@ -120,6 +123,12 @@ class StarterApplicationTest extends Storms {
             assertThat(decorator.getMetrics().getNumberOfSuccessfulRefreshes()).isPositive());
         assertThat(meterRegistry.find("tokenrefresh.refreshes").tag("name", "storm-rest").meters()).isNotEmpty()
             .allSatisfy(meter -> assertThat(meter.getId().getTags().toString()).doesNotContain("anonymousUser"));
+        // Spring's path: the two token requests, and the calls that shared them (not all 126: a call arriving
+        // after a token request ended reads the stored token)
+        assertThat(meterRegistry.get("tokenrefresh.oauth2client.token.requests").tag("name", "storm-rest")
+            .functionTimer().count()).isEqualTo(2);
+        assertThat(meterRegistry.get("tokenrefresh.oauth2client.coalesced.calls").tag("name", "storm-rest")
+            .functionCounter().count()).isPositive();
     }
 
     @Test

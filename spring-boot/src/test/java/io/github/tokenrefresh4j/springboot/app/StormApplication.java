@@ -68,9 +68,11 @@ public class StormApplication {
      * Spring Security's client_credentials provider, its token requests sent with the JDK HttpClient. With the
      * default transport (Reactor Netty, present for WebClient), the plain application's WebClient storm stalled:
      * token requests blocking on Reactor Netty from boundedElastic threads never sent their bodies, and the storm
-     * timed out. Both applications use this provider, so the comparison stays like for like.
+     * timed out. Both applications use this provider, so the comparison stays like for like. Off with
+     * {@code storm.jdk-token-client=false}: then the starter's manager uses its own providers.
      */
     @Bean
+    @ConditionalOnProperty(name = "storm.jdk-token-client", havingValue = "true", matchIfMissing = true)
     OAuth2AuthorizedClientProvider clientCredentialsOverJdkHttpClient() {
         RestClientClientCredentialsTokenResponseClient tokens = new RestClientClientCredentialsTokenResponseClient();
         tokens.setRestClient(RestClient.builder()

@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.springboot.security;
 
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.authentication.TestingAuthenticationToken;
 import org.springframework.security.core.Authentication;
@@ -37,6 +38,12 @@ class StaleAwareAuthorizationFailureHandlerTest {
         new InMemoryOAuth2AuthorizedClientService(new InMemoryClientRegistrationRepository(REGISTRATION));
     private final StaleAwareAuthorizationFailureHandler handler = new StaleAwareAuthorizationFailureHandler(clients);
 
+    /** What another test's call on this thread was handed must not decide this test's removal. */
+    @BeforeEach
+    void forgetWhatThisThreadWasHanded() {
+        TokenRefreshOAuth2AuthorizedClientManager.HANDED_OUT.remove();
+    }
+
     @Test
     void aStale401LeavesTheFreshTokenStored() {
         OAuth2AuthorizedClient old = client("old");
@@ -62,7 +69,7 @@ class StaleAwareAuthorizationFailureHandlerTest {
     void theTokenHandedOutOnThisThreadDecidesForTheRestClientInterceptor() {
         OAuth2AuthorizedClient old = client("old");
         TokenRefreshOAuth2AuthorizedClientManager manager =
-            new TokenRefreshOAuth2AuthorizedClientManager(request -> old, TokenRefreshRegistry.ofDefaults());
+            TokenRefreshOAuth2AuthorizedClientManagerTest.byPrincipal(request -> old, TokenRefreshRegistry.ofDefaults());
         manager.authorize(OAuth2AuthorizeRequest.withClientRegistrationId("orders").principal(ALICE).build());
         clients.saveAuthorizedClient(client("fresh"), ALICE); // another call replaced it meanwhile
 
@@ -73,7 +80,7 @@ class StaleAwareAuthorizationFailureHandlerTest {
 
     @Test
     void whatThisThreadKeepsAfterAnAuthorizeHoldsNoTokenValueAndNoClassOfTheStarter() {
-        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(
+        TokenRefreshOAuth2AuthorizedClientManager manager = TokenRefreshOAuth2AuthorizedClientManagerTest.byPrincipal(
             request -> client("secret-token-value"), TokenRefreshRegistry.ofDefaults());
         manager.authorize(OAuth2AuthorizeRequest.withClientRegistrationId("orders").principal(ALICE).build());
 
@@ -92,7 +99,7 @@ class StaleAwareAuthorizationFailureHandlerTest {
         ClientAuthorizationException invalidGrant = new ClientAuthorizationException(
             new OAuth2Error(OAuth2ErrorCodes.INVALID_GRANT), "orders");
         AtomicInteger calls = new AtomicInteger();
-        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+        TokenRefreshOAuth2AuthorizedClientManager manager = TokenRefreshOAuth2AuthorizedClientManagerTest.byPrincipal(request -> {
             if (calls.incrementAndGet() == 1) {
                 return client("old");
             }

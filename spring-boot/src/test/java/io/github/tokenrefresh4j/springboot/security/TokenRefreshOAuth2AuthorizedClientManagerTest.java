@@ -55,7 +55,7 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
         AtomicInteger calls = new AtomicInteger();
         CountDownLatch release = new CountDownLatch(1);
         OAuth2AuthorizedClient client = client("alice");
-        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+        TokenRefreshOAuth2AuthorizedClientManager manager = byPrincipal(request -> {
             calls.incrementAndGet();
             awaitRelease(release);
             return client;
@@ -90,7 +90,7 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
     @Test
     void differentPrincipalsDoNotShareACall() throws Exception {
         CountDownLatch bothInside = new CountDownLatch(2);
-        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+        TokenRefreshOAuth2AuthorizedClientManager manager = byPrincipal(request -> {
             bothInside.countDown();
             awaitRelease(bothInside);
             return client(request.getPrincipal().getName());
@@ -106,7 +106,7 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
         AtomicInteger calls = new AtomicInteger();
         CountDownLatch release = new CountDownLatch(1);
         OAuth2AuthorizedClient client = client("alice");
-        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+        TokenRefreshOAuth2AuthorizedClientManager manager = byPrincipal(request -> {
             if (calls.incrementAndGet() == 1) {
                 awaitRelease(release);
                 throw new IllegalStateException("token endpoint down");
@@ -131,7 +131,7 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
         AtomicInteger subscriptions = new AtomicInteger();
         Sinks.One<OAuth2AuthorizedClient> answer = Sinks.one();
         ReactiveTokenRefreshOAuth2AuthorizedClientManager manager =
-            new ReactiveTokenRefreshOAuth2AuthorizedClientManager(request -> answer.asMono()
+            reactiveByPrincipal(request -> answer.asMono()
                 .doOnSubscribe(s -> subscriptions.incrementAndGet()), registry);
 
         manager.authorize(request("alice")).subscribe().dispose(); // the first subscriber goes away
@@ -156,7 +156,7 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
             return AccessToken.of("own");
         });
         TokenRefreshOAuth2AuthorizedClientManager manager =
-            new TokenRefreshOAuth2AuthorizedClientManager(request -> client("alice"), registry);
+            byPrincipal(request -> client("alice"), registry);
 
         assertThat(manager.authorize(request("alice")).getPrincipalName()).isEqualTo("alice");
         assertThat(ownRefreshes).hasValue(0);
@@ -164,11 +164,11 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
 
     @Test
     void twoManagersOfOneRegistryReportToTheSameDecorator() {
-        new TokenRefreshOAuth2AuthorizedClientManager(request -> client("alice"), registry)
+        byPrincipal(request -> client("alice"), registry)
             .authorize(request("alice"));
         await().atMost(30, TimeUnit.SECONDS).until(() ->
             registry.find("orders").orElseThrow().getMetrics().getNumberOfSuccessfulRefreshes() == 1);
-        new TokenRefreshOAuth2AuthorizedClientManager(request -> client("bob"), registry)
+        byPrincipal(request -> client("bob"), registry)
             .authorize(request("bob"));
 
         await().atMost(30, TimeUnit.SECONDS).until(() ->
@@ -178,7 +178,7 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
     @Test
     void theWrappedReactiveCallSeesTheSubscribersContext() {
         ReactiveTokenRefreshOAuth2AuthorizedClientManager manager =
-            new ReactiveTokenRefreshOAuth2AuthorizedClientManager(request -> Mono.deferContextual(context ->
+            reactiveByPrincipal(request -> Mono.deferContextual(context ->
                 Mono.just(client(context.get("exchange")))), registry);
 
         OAuth2AuthorizedClient client = manager.authorize(request("alice"))
@@ -210,7 +210,7 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
                                                           OAuth2AuthorizeRequest own) throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger calls = new AtomicInteger();
-        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+        TokenRefreshOAuth2AuthorizedClientManager manager = byPrincipal(request -> {
             calls.incrementAndGet();
             if (request == own) {
                 return ownAnswer;
@@ -242,7 +242,7 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
         AtomicInteger calls = new AtomicInteger();
         OAuth2AuthorizedClient client = client("alice");
         ReactiveTokenRefreshOAuth2AuthorizedClientManager manager =
-            new ReactiveTokenRefreshOAuth2AuthorizedClientManager(request ->
+            reactiveByPrincipal(request ->
                 calls.incrementAndGet() == 1 ? Mono.never() : Mono.just(client), quick);
         List<Throwable> firstFailure = new ArrayList<>();
         manager.authorize(request("alice")).subscribe(c -> { }, firstFailure::add);
@@ -273,8 +273,36 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
         Instant issued = Instant.now().minusSeconds(60);
         OAuth2AuthorizedClient stored = new OAuth2AuthorizedClient(REGISTRATION, "alice", new OAuth2AccessToken(
             OAuth2AccessToken.TokenType.BEARER, "stored", issued, issued.plusSeconds(3600)));
-        new TokenRefreshOAuth2AuthorizedClientManager(request -> stored, throwaway).authorize(request("alice"));
+        byPrincipal(request -> stored, throwaway).authorize(request("alice"));
         return new WeakReference<>(throwaway.find("orders").orElseThrow());
+    }
+
+    @Test
+    void callsToAManagerTheStarterCannotReasonAboutAreNeverSharedAcrossRequests() throws Exception {
+        CountDownLatch bothInside = new CountDownLatch(2);
+        AtomicInteger calls = new AtomicInteger();
+        // a custom manager: it might load and save by anything, so two calls outside a request share nothing
+        TokenRefreshOAuth2AuthorizedClientManager manager = new TokenRefreshOAuth2AuthorizedClientManager(request -> {
+            calls.incrementAndGet();
+            bothInside.countDown();
+            awaitRelease(bothInside);
+            return client("alice", "token-" + calls.get());
+        }, registry);
+        Future<OAuth2AuthorizedClient> first = threads.submit(() -> manager.authorize(request("alice")));
+        Future<OAuth2AuthorizedClient> second = threads.submit(() -> manager.authorize(request("alice")));
+
+        assertThat(first.get(30, TimeUnit.SECONDS)).isNotNull();
+        assertThat(second.get(30, TimeUnit.SECONDS)).isNotNull();
+        assertThat(calls).hasValue(2);
+    }
+
+    @Test
+    void authorizeNullThrowsIllegalArgumentExceptionAtOnceAsSpringsManagersDo() {
+        assertThatThrownBy(() -> byPrincipal(request -> null, registry).authorize(null))
+            .isInstanceOf(IllegalArgumentException.class).hasMessage("authorizeRequest cannot be null");
+        // reactive: thrown by the call itself, not on subscription
+        assertThatThrownBy(() -> reactiveByPrincipal(request -> Mono.empty(), registry).authorize(null))
+            .isInstanceOf(IllegalArgumentException.class).hasMessage("authorizeRequest cannot be null");
     }
 
     private static OAuth2AuthorizeRequest request(String principal) {
@@ -301,5 +329,18 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The public opt-in for a manager that, like Spring's service-backed ones, loads and saves by principal name. */
+    static TokenRefreshOAuth2AuthorizedClientManager byPrincipal(
+        org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager delegate, TokenRefreshRegistry registry) {
+        return TokenRefreshOAuth2AuthorizedClientManager.sharingByPrincipal(delegate, registry);
+    }
+
+    /** The same, reactive. */
+    static ReactiveTokenRefreshOAuth2AuthorizedClientManager reactiveByPrincipal(
+        org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager delegate,
+        TokenRefreshRegistry registry) {
+        return ReactiveTokenRefreshOAuth2AuthorizedClientManager.sharingByPrincipal(delegate, registry);
     }
 }
