@@ -45,6 +45,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -300,43 +301,107 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     // ---------------------------------------------------------------------------------------------------------
     // Calls
 
-    /** The synchronous call loop. Exactly one of {@code function} and {@code supplier} is set. */
+    /**
+     * {@code decorateSupplier}'s call. The hot path (a token on the fast path, an outcome that is no rejection) is
+     * written out here rather than reached through {@link #executeCheckedSupplier}: the JIT inlines a call chain
+     * only so deep, and the user's supplier, {@link #currentToken()} and its thread-local lookup sit at its end.
+     */
+    public <T> Supplier<T> decorateSupplier(Supplier<T> supplier) {
+        CheckedSupplier<T> checked = Objects.requireNonNull(supplier, "supplier must not be null")::get;
+        return () -> {
+            try {
+                AccessToken token = state.fastToken; // accepted already
+                if (token == null) {
+                    return execute(null, checked);
+                }
+                T result;
+                try {
+                    result = callBound(checked, token);
+                } catch (Throwable t) {
+                    return afterThrown(null, checked, token, t);
+                }
+                return refreshOnResult.test(result) ? retrying(null, checked, token, result, null) : result;
+            } catch (Throwable t) {
+                throw sneakyThrow(t);
+            }
+        };
+    }
+
+    /** The synchronous call. Exactly one of {@code function} and {@code supplier} is set. */
     private <T> T execute(CheckedFunction<AccessToken, T> function, CheckedSupplier<T> supplier) throws Throwable {
         AccessToken token = state.fastToken; // the hot path: a token on the fast path was accepted already
         boolean accepted = token != null;
         if (token == null) {
             token = await(acquire());
         }
+        T result;
+        try {
+            result = attempt(function, supplier, token);
+        } catch (Throwable t) {
+            return afterThrown(function, supplier, token, t);
+        }
+        if (refreshOnResult.test(result)) {
+            return retrying(function, supplier, token, result, null);
+        }
+        if (!accepted) {
+            accept(token);
+        }
+        return result;
+    }
+
+    private <T> T attempt(CheckedFunction<AccessToken, T> function, CheckedSupplier<T> supplier, AccessToken token)
+        throws Throwable {
+        return function != null ? function.apply(token) : callBound(supplier, token);
+    }
+
+    /** The first attempt, with {@code token}, threw {@code t}: it ends the call, or rejected the token. */
+    private <T> T afterThrown(CheckedFunction<AccessToken, T> function, CheckedSupplier<T> supplier,
+                              AccessToken token, Throwable t) throws Throwable {
+        if (!refreshOnException.test(unwrap(t))) {
+            throw t;
+        }
+        return retrying(function, supplier, token, null, t);
+    }
+
+    /**
+     * An attempt with {@code token} ended with {@code result} or {@code failure}, and that outcome rejected the
+     * token: retry while retries are left, until an outcome is no rejection; else end with the last outcome.
+     */
+    private <T> T retrying(CheckedFunction<AccessToken, T> function, CheckedSupplier<T> supplier, AccessToken token,
+                           T result, Throwable failure) throws Throwable {
         for (int retries = 0; ; retries++) {
-            T result;
-            try {
-                result = function != null ? function.apply(token) : callBound(supplier, token);
-            } catch (Throwable t) {
-                if (!refreshOnException.test(unwrap(t))) {
-                    throw t;
-                }
-                Acquired next = retryAfterRejection(token, retries);
-                if (next == null) {
-                    throw t;
-                }
-                token = await(next);
-                accepted = false;
-                continue;
-            }
-            if (!refreshOnResult.test(result)) {
-                if (!accepted) {
-                    accept(token);
-                }
-                return result;
-            }
             Acquired next = retryAfterRejection(token, retries);
             if (next == null) {
+                if (failure != null) {
+                    throw failure;
+                }
                 return result;
             }
-            consumeResultBeforeRetryAttempt.accept(result);
+            if (failure == null) {
+                consumeResultBeforeRetryAttempt.accept(result);
+            }
             token = await(next);
-            accepted = false;
+            try {
+                result = attempt(function, supplier, token);
+                failure = null;
+            } catch (Throwable t) {
+                result = null;
+                failure = t;
+            }
+            if (failure != null ? !refreshOnException.test(unwrap(failure)) : !refreshOnResult.test(result)) {
+                if (failure != null) {
+                    throw failure;
+                }
+                accept(token);
+                return result;
+            }
         }
+    }
+
+    /** Rethrows what an unchecked call threw without wrapping it: it can only be unchecked. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneakyThrow(Throwable t) throws E {
+        throw (E) t;
     }
 
     private <T> T callBound(CheckedSupplier<T> supplier, AccessToken token) throws Throwable {
