@@ -12,11 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
@@ -71,30 +68,6 @@ class CoreRoundTwoTest {
         return call.get(10, SECONDS);
     }
 
-    /** A clock that throws while {@link #broken} is set. */
-    private static final class FlakyClock extends Clock {
-        final MutableClock time = new MutableClock(START);
-        final AtomicBoolean broken = new AtomicBoolean();
-
-        @Override
-        public Instant instant() {
-            if (broken.get()) {
-                throw new IllegalStateException("clock outage");
-            }
-            return time.instant();
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-    }
-
     // Defect 1: an executor that queues the task and then throws (a ThreadPoolExecutor that cannot start a worker)
     @Test
     void refresherTaskItsExecutorQueuedAndRefusedNeverCallsTheRefresherLater() throws Exception {
@@ -126,17 +99,17 @@ class CoreRoundTwoTest {
     // Defect 2: the clock throws once as the refresher returns
     @Test
     void clockThrowingAsTheRefresherReturnsFailsThatRefreshAndTheNextCallRefreshes() throws Exception {
-        FlakyClock clock = new FlakyClock();
+        MutableClock clock = new MutableClock(START);
         TokenRefreshDecorator tokens = TokenRefreshDecorator.of("clock", TokenRefreshConfig.custom()
             .clock(clock).scheduler(new ManualScheduler()).failureCooldown(Duration.ZERO).build(), current -> {
                 int n = refresherCalls.incrementAndGet();
-                clock.broken.set(n == 1); // the outage starts as the first call returns, and is over by the second
+                clock.broken(n == 1); // the outage starts as the first call returns, and is over by the second
                 return AccessToken.of("t" + n, START.plus(Duration.ofHours(1)));
             });
 
         Throwable first = catchThrowable(() -> within10Seconds(pool.submit(
             () -> tokens.executeFunction(AccessToken::value))));
-        clock.broken.set(false);
+        clock.broken(false);
 
         assertThat(first).cause().isInstanceOf(TokenRefreshException.class);
         assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("t2");
@@ -147,7 +120,7 @@ class CoreRoundTwoTest {
     @Test
     void clockOutageAcrossTheTimeoutStillReleasesTheWaitersAndTheLateReturnLeavesNothingRunning()
         throws Exception {
-        FlakyClock clock = new FlakyClock();
+        MutableClock clock = new MutableClock(START);
         ManualScheduler scheduler = new ManualScheduler();
         CountDownLatch endpointAnswers = new CountDownLatch(1);
         TokenRefreshDecorator tokens = TokenRefreshDecorator.of("outage", TokenRefreshConfig.custom()
@@ -161,13 +134,13 @@ class CoreRoundTwoTest {
         Future<String> call = pool.submit(() -> tokens.executeFunction(AccessToken::value));
         await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1 && refresherCalls.get() == 1);
 
-        clock.broken.set(true);
+        clock.broken(true);
         scheduler.takeScheduled().run(); // the timeout fires during the outage
         assertThat(catchThrowable(() -> within10Seconds(call))).cause().isInstanceOf(TokenRefreshException.class)
             .hasMessageContaining("timed out");
         endpointAnswers.countDown(); // ...and so does the refresher's return
         await().atMost(10, SECONDS).until(() -> !tokens.getMetrics().isRefreshInFlight());
-        clock.broken.set(false);
+        clock.broken(false);
 
         assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("t2");
     }
