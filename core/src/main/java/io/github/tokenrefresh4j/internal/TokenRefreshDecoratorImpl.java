@@ -127,8 +127,9 @@ import java.util.logging.Logger;
  *   <li>No reading of the user's clock stands between a transition and the completion of the wait it removed:
  *       finish, time out and reject read it before their CAS, where a failure only fails the refresh (finish) or
  *       skips the cooldown; events read it after the waiters are released, falling back to the system clock.</li>
- *   <li>A wait's future is completed only by the thread whose CAS removed it from the state, right after that CAS.
- *       The refresher marker of the thread is cleared before anything is completed.</li>
+ *   <li>A wait's future is completed only by the thread whose CAS removed it from the state, right after that CAS,
+ *       even if building its exception fails. The refresher marker of the thread is cleared before anything is
+ *       completed.</li>
  *   <li>Every waiting call is released when its refresh completes, fails or times out; the timeout is scheduled
  *       before the refresher is handed to its executor, and a wait whose timeout cannot be scheduled fails at
  *       once.</li>
@@ -806,8 +807,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 events.publish(new TokenRefreshSucceededEvent(name, eventTime(), refresh.elapsed(), refresh.reason));
             }
         } else {
-            TokenRefreshException reported = failure(cause, "failed", next.cooldown);
-            release(s.wait, reported);
+            releaseFailed(s.wait, cause, () -> "failed", next.cooldown);
             if (s.phase == Phase.RUNNING) {
                 countFailure(refresh, cause, next.cooldown);
             }
@@ -842,12 +842,11 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 break;
             }
         }
-        String what = schedulingFailure != null ? "could not be bounded by its timeout"
+        releaseFailed(wait, cause, () -> schedulingFailure != null ? "could not be bounded by its timeout"
             : "timed out after " + config.getRefreshTimeout() + "; the refresher call has been running for "
             + refresh.elapsed().toMillis() + "ms and is still running: it is not interrupted, no other is "
             + "started while it runs, and its token is installed if it returns one; give the refresher its own "
-            + "connect and read timeouts";
-        release(wait, failure(cause, what, next.cooldown));
+            + "connect and read timeouts", next.cooldown);
         if (s.phase == Phase.RUNNING) {
             countFailure(refresh, cause, next.cooldown);
         }
@@ -877,7 +876,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 break;
             }
         }
-        release(s.wait, failure(cause, what, next.cooldown));
+        releaseFailed(s.wait, cause, () -> what, next.cooldown);
         countFailure(refresh, cause, next.cooldown);
         return true;
     }
@@ -906,6 +905,20 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         if (events.hasConsumers()) {
             events.publish(new TokenRefreshFailedEvent(name, eventTime(), refresh.elapsed(), cause,
                 Duration.ofMillis(cooldown.millis), refresh.reason));
+        }
+    }
+
+    /**
+     * Fails a wait the calling thread removed from the state, if any, with the exception its waiters get; with a
+     * plain one if building that one fails (an {@code OutOfMemoryError}): the waiters are released whatever happens.
+     */
+    private void releaseFailed(Wait wait, Throwable cause, Supplier<String> what, Cooldown cooldown) {
+        TokenRefreshException failure = null;
+        try {
+            failure = failure(cause, what.get(), cooldown);
+        } finally {
+            release(wait, failure != null ? failure : new TokenRefreshException("token refresh of '" + name
+                + "' failed", cause));
         }
     }
 
