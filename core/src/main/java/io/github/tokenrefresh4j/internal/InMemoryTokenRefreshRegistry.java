@@ -142,7 +142,9 @@ public final class InMemoryTokenRefreshRegistry
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(refresher, "refresher must not be null");
         Objects.requireNonNull(tags, "tags must not be null");
-        RegistryEvent[] held = new RegistryEvent[1];
+        Registry.EventPublisher<TokenRefreshDecorator> publisher = super.getEventPublisher();
+        // Resilience4j's publisher is its event processor; were it not, announcements stay as Resilience4j makes them
+        RegistryEvent[] held = publisher instanceof EventProcessor ? new RegistryEvent[1] : null;
         heldAnnouncement.set(held);
         TokenRefreshDecorator decorator;
         try {
@@ -151,18 +153,15 @@ public final class InMemoryTokenRefreshRegistry
         } finally {
             heldAnnouncement.remove();
         }
-        if (held[0] != null) {
-            announce(held[0]);
+        if (held != null && held[0] != null) {
+            announce(publisher, held[0]);
         }
         return decorator;
     }
 
     /** Announces an added entry again, now that the map holds it, to the consumers registered by now. */
     @SuppressWarnings("unchecked")
-    private void announce(RegistryEvent added) {
-        Registry.EventPublisher<TokenRefreshDecorator> publisher = super.getEventPublisher();
-        if (publisher instanceof EventProcessor) { // Resilience4j's publisher is its event processor
-            ((EventProcessor<RegistryEvent>) publisher).processEvent(added);
-        }
+    private static void announce(Registry.EventPublisher<TokenRefreshDecorator> publisher, RegistryEvent added) {
+        ((EventProcessor<RegistryEvent>) publisher).processEvent(added);
     }
 }
