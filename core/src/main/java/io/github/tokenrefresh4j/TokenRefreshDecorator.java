@@ -97,6 +97,9 @@ public interface TokenRefreshDecorator {
      * bound to this attempt.
      */
     static <T> Supplier<T> decorateSupplier(TokenRefreshDecorator decorator, Supplier<T> supplier) {
+        if (decorator instanceof TokenRefreshDecoratorImpl) { // its hot path written out, for the JIT's inlining
+            return ((TokenRefreshDecoratorImpl) decorator).decorateSupplier(supplier);
+        }
         CheckedSupplier<T> checked = supplier::get;
         return () -> unchecked(decorator, checked);
     }

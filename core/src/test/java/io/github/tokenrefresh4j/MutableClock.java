@@ -6,10 +6,14 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that tests move by hand. Shared with other modules' tests through the core's test-jar. */
+/**
+ * A clock that tests move by hand, and can put out of order (it then throws). Shared with other modules' tests
+ * through the core's test-jar.
+ */
 public final class MutableClock extends Clock {
 
     private volatile Instant now;
+    private volatile boolean broken;
 
     public MutableClock(Instant start) {
         this.now = start;
@@ -19,8 +23,16 @@ public final class MutableClock extends Clock {
         now = now.plus(duration);
     }
 
+    /** While broken, {@link #instant()} throws, as a clock whose source fails. */
+    public void broken(boolean broken) {
+        this.broken = broken;
+    }
+
     @Override
     public Instant instant() {
+        if (broken) {
+            throw new IllegalStateException("clock outage");
+        }
         return now;
     }
 

@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.internal;
 
 import io.github.resilience4j.core.EventConsumer;
+import io.github.resilience4j.core.EventProcessor;
 import io.github.resilience4j.core.Registry;
 import io.github.resilience4j.core.registry.AbstractRegistry;
 import io.github.resilience4j.core.registry.EntryAddedEvent;
@@ -28,6 +29,14 @@ public final class InMemoryTokenRefreshRegistry
 
     private static final Logger LOG = Logger.getLogger(InMemoryTokenRefreshRegistry.class.getName());
 
+    /**
+     * Set on a thread while it adds an entry: Resilience4j announces an entry inside its map update, before the map
+     * holds it, so the announcement is held back (the guarded consumers skip it, the first keeps it here) and made
+     * again once the entry is visible. So a binder that subscribes and then sweeps the map never misses an entry:
+     * one added before its sweep is in the map, one announced after its subscription reaches it.
+     */
+    private final ThreadLocal<RegistryEvent[]> heldAnnouncement = new ThreadLocal<>();
+
     public InMemoryTokenRefreshRegistry(TokenRefreshConfig defaultConfig,
                                         List<RegistryEventConsumer<TokenRefreshDecorator>> consumers,
                                         Map<String, String> tags) {
@@ -44,8 +53,9 @@ public final class InMemoryTokenRefreshRegistry
     }
 
     /**
-     * Consumers registered here are guarded: Resilience4j's registry publishes entry events inside its map update, so
-     * a consumer that throws (a metrics binder whose meter registry fails, say) would otherwise make every later
+     * Consumers registered here are guarded: Resilience4j's registry publishes an added entry inside its map update
+     * (held back here and announced again once the map holds it, see {@code heldAnnouncement}), so a consumer that
+     * throws (a metrics binder whose meter registry fails, say) would otherwise make every later
      * {@code tokenRefresh(name, ...)} fail and leave the decorator unregistered. A consumer that throws is logged and
      * skipped, as the decorators' own event consumers are.
      */
@@ -81,9 +91,14 @@ public final class InMemoryTokenRefreshRegistry
         };
     }
 
-    private static <T extends RegistryEvent> EventConsumer<T> guarded(EventConsumer<T> consumer) {
+    private <T extends RegistryEvent> EventConsumer<T> guarded(EventConsumer<T> consumer) {
         Objects.requireNonNull(consumer, "eventConsumer must not be null");
         return event -> {
+            RegistryEvent[] held = event.getEventType() == RegistryEvent.Type.ADDED ? heldAnnouncement.get() : null;
+            if (held != null) {
+                held[0] = event; // the entry is not in the map yet: announced by tokenRefresh once it is
+                return;
+            }
             try {
                 consumer.consumeEvent(event);
             } catch (RuntimeException e) {
@@ -127,6 +142,26 @@ public final class InMemoryTokenRefreshRegistry
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(refresher, "refresher must not be null");
         Objects.requireNonNull(tags, "tags must not be null");
-        return computeIfAbsent(name, () -> TokenRefreshDecorator.of(name, config, refresher, getAllTags(tags)));
+        Registry.EventPublisher<TokenRefreshDecorator> publisher = super.getEventPublisher();
+        // Resilience4j's publisher is its event processor; were it not, announcements stay as Resilience4j makes them
+        RegistryEvent[] held = publisher instanceof EventProcessor ? new RegistryEvent[1] : null;
+        heldAnnouncement.set(held);
+        TokenRefreshDecorator decorator;
+        try {
+            decorator = computeIfAbsent(name, () -> TokenRefreshDecorator.of(name, config, refresher,
+                getAllTags(tags)));
+        } finally {
+            heldAnnouncement.remove();
+        }
+        if (held != null && held[0] != null) {
+            announce(publisher, held[0]);
+        }
+        return decorator;
+    }
+
+    /** Announces an added entry again, now that the map holds it, to the consumers registered by now. */
+    @SuppressWarnings("unchecked")
+    private static void announce(Registry.EventPublisher<TokenRefreshDecorator> publisher, RegistryEvent added) {
+        ((EventProcessor<RegistryEvent>) publisher).processEvent(added);
     }
 }

@@ -45,6 +45,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -62,51 +63,73 @@ import java.util.logging.Logger;
  *       outcome, {@code INVALIDATED} by {@link #invalidate()});</li>
  *   <li>{@code accepted}: a call returned an outcome with this token that was not a rejection;</li>
  *   <li>{@code fastToken}: the token while calls may use it without reading the clock, else null;</li>
- *   <li>{@code refresh}: the one refresher call running, or null; {@code wait}: the calls waiting for it, bounded
- *       by the refresh timeout, or null (a refresher call abandoned by its timeout runs on without waiters);</li>
+ *   <li>the {@code Phase} of the refresh, with its {@code refresh} (the one refresher call) and {@code wait} (the
+ *       calls waiting for it, bounded by their refresh timeout):
+ *     <ul>
+ *       <li>{@code IDLE}: no refresher call; {@code refresh} and {@code wait} are null;</li>
+ *       <li>{@code RUNNING}: a refresher call is handed off or running, and calls wait for it ({@code wait} is
+ *           set);</li>
+ *       <li>{@code RELEASED}: the refresher call runs on after a timeout released its waiters and counted it as
+ *           failed; {@code wait} is null, or the wait of a later wave that joined the same call;</li>
+ *     </ul></li>
  *   <li>{@code Cooldown}: consecutive failures and the instant before which no refresher call may start;
  *       {@code rejectedUnused}: how many refreshes in a row produced a token rejected before it was accepted.</li>
  * </ul>
  * A token is <em>usable</em> when it is present, not rejected, and not expired.
  *
  * <h2>Transitions</h2>
+ * Each transition is one method of {@code State} (named below), taken by one CAS.
  * <ol>
- *   <li><b>start</b> (any caller): no refresher call running, the token is not usable, no cooldown: install a
- *       {@code Refresh} and its {@code Wait}, schedule the wait's timeout, hand the refresher to its executor. The
- *       refresh's reason is {@code INITIAL}, {@code EXPIRED}, {@code REJECTED} or {@code INVALIDATED}.</li>
- *   <li><b>ahead</b> (any caller): the token is usable but past its refresh-ahead instant, no refresher call
- *       running, no cooldown: start a refresh with reason {@code AHEAD}; the caller goes on with the old token.</li>
- *   <li><b>join</b> (any caller): a refresher call is running and the token is not usable: wait for its
- *       {@code wait}; if its waiters were released by a timeout, install a new {@code Wait} for the same call
- *       (unless a cooldown is in force), with its own timeout. Never a second refresher call.</li>
- *   <li><b>reject</b> (a caller whose outcome rejected the token): a stale rejection (its token is no longer current)
- *       changes nothing: the caller retries with the current token. Otherwise mark the token {@code REJECTED}; if it
- *       was never accepted, count it in {@code rejectedUnused}, and from the second such token in a row start the
- *       failure cooldown instead of a refresh; then join or start as above.</li>
- *   <li><b>accept</b> (a caller whose outcome did not reject the current token): mark it accepted, reset
- *       {@code rejectedUnused}, and put it on the fast path if the clock allows.</li>
- *   <li><b>finish</b> (the refresher's thread, after clearing its marker): the refresher call ended. On success,
- *       install its token if the current token is still the one it started from; otherwise discard it. On failure
- *       with waiters, count the failure and start the cooldown; without waiters (their timeout already counted it),
- *       only clear the call. Then complete the wait, if any.</li>
- *   <li><b>time out</b> (the wait's timeout task): if the wait is still the current one, release it: count the
- *       failure, start the cooldown, keep the refresher call running (or, if its executor has not started it yet,
- *       abandon it for good and clear it, so that a dropped task cannot hold the decorator); then fail its
- *       future.</li>
- *   <li><b>slow down</b> (the fast-path check, at the token's check instant on the wall clock): clear
- *       {@code fastToken}, so that calls read the clock from now on.</li>
+ *   <li><b>start</b> ({@code running}; any caller): {@code IDLE}, the token is not usable, no cooldown:
+ *       {@code RUNNING} with a new {@code Refresh} and its {@code Wait}; then schedule the wait's timeout and hand
+ *       the refresher to its executor ({@code startOnExecutor}). The refresh's reason is {@code INITIAL},
+ *       {@code EXPIRED}, {@code REJECTED} or {@code INVALIDATED}.</li>
+ *   <li><b>ahead</b> ({@code running}; any caller): {@code IDLE}, the token usable but past its refresh-ahead
+ *       instant, no cooldown: start with reason {@code AHEAD}; the caller goes on with the old token.</li>
+ *   <li><b>join</b> (any caller whose token is not usable): a {@code wait} is set: wait on it. {@code RELEASED}
+ *       without a wait and no cooldown in force ({@code waitingAgain}): install a new {@code Wait} for the same
+ *       call, with its own timeout. Never a second refresher call.</li>
+ *   <li><b>reject</b> ({@code rejected}; a caller whose outcome rejected its token, whether or not the call may
+ *       retry): a stale rejection (its token is no longer current) changes nothing. Otherwise mark the token
+ *       {@code REJECTED}; if it was never accepted, count it in {@code rejectedUnused}, and from the second such
+ *       token in a row, in {@code IDLE}, start the failure cooldown ({@code coolingDown}). A call with retries left
+ *       then joins or starts as above; the call that ran out ends with its own outcome.</li>
+ *   <li><b>accept</b> ({@code accepted}; a caller whose outcome did not reject the current token): mark it
+ *       accepted, reset {@code rejectedUnused}, and put it on the fast path if the clock allows.</li>
+ *   <li><b>finish</b> (the refresher's thread, after clearing its marker): {@code RUNNING} or {@code RELEASED} to
+ *       {@code IDLE}. On success install the token ({@code installed}): the current token is always the one the
+ *       refresh started from, because only a refresh's own finish replaces a token. On failure in {@code RUNNING},
+ *       count it and start the cooldown ({@code refresherFailed}); in {@code RELEASED} its timeout counted it
+ *       already ({@code refresherEnded}).</li>
+ *   <li><b>time out</b> (the wait's timeout task, if the wait is still the current one): a refresher task its
+ *       executor never started is given up (below). Otherwise release the wait: {@code RUNNING} to
+ *       {@code RELEASED}, counting the failure and starting the cooldown ({@code timedOut}); in {@code RELEASED}
+ *       only the wave is released ({@code waveTimedOut}). The refresher call runs on.</li>
+ *   <li><b>give up</b> ({@code refresherFailed}; whoever abandoned a refresher task it handed off, see
+ *       {@code abandon}): {@code RUNNING} to {@code IDLE}, counting the failure. A task is given up when its timeout
+ *       could not be scheduled, when its executor threw (even after queuing it), or when its timeout fires before
+ *       the executor started it.</li>
+ *   <li><b>slow down</b> ({@code withoutFastPath}; the fast-path check, at the token's check instant on the wall
+ *       clock): clear {@code fastToken}, so that calls read the clock from now on.</li>
  * </ol>
+ * A thread that takes finish, time out or give up first completes the wait it removed from the state, then counts
+ * and publishes: a consumer (a slow webhook) never holds waiters.
  *
  * <h2>Invariants</h2>
  * <ul>
- *   <li>At most one refresher call per decorator is ever running, including one whose waiters a timeout
- *       released: {@code refresh} is cleared only by the refresher's own thread when the call has returned, or by
- *       the timeout of a call that never started, which then never starts (the two claim it once).</li>
- *   <li>A refresher's result is installed exactly when the current token is still the one its refresh started from
- *       and nothing newer was installed, however late it arrives; otherwise it is discarded.</li>
- *   <li>A wait's future is completed only by the thread whose CAS removed it from the state, after that CAS, in a
- *       {@code finally}: metrics, events, messages and consumers run first and nothing they throw can leave a
- *       waiter behind. The refresher marker of the thread is cleared before anything is completed.</li>
+ *   <li>At most one refresher call per decorator is ever running: a refresh leaves {@code RUNNING} or
+ *       {@code RELEASED} only by the finish of its own call, or by a give-up of a task that never called the
+ *       refresher. The task and the code that gives up on it claim it once ({@code Refresh.claim}); a task that
+ *       lost the claim never calls the refresher.</li>
+ *   <li>One refresher call is one outcome, counted once: its timeout counts the failure, or its end does, never
+ *       both; a second wave's timeout counts nothing. A late token is installed and counted as the success it
+ *       is.</li>
+ *   <li>No reading of the user's clock stands between a transition and the completion of the wait it removed:
+ *       finish, time out and reject read it before their CAS, where a failure only fails the refresh (finish) or
+ *       skips the cooldown; events read it after the waiters are released, falling back to the system clock.</li>
+ *   <li>A wait's future is completed only by the thread whose CAS removed it from the state, right after that CAS,
+ *       even if building its exception fails. The refresher marker of the thread is cleared before anything is
+ *       completed.</li>
  *   <li>Every waiting call is released when its refresh completes, fails or times out; the timeout is scheduled
  *       before the refresher is handed to its executor, and a wait whose timeout cannot be scheduled fails at
  *       once.</li>
@@ -154,7 +177,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     private final int maxRefreshAttemptsPerCall;
     private final Duration refreshAhead;
     private final long refreshTimeoutNanos;
-    private final IntervalFunction failureCooldown;
+    private final IntervalFunction cooldownFunction;
     private final Clock clock;
     private final boolean clockFreeFastPath;
     private final Executor executor;
@@ -191,7 +214,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         this.maxRefreshAttemptsPerCall = config.getMaxRefreshAttemptsPerCall();
         this.refreshAhead = config.getRefreshAhead();
         this.refreshTimeoutNanos = config.getRefreshTimeout().toNanos();
-        this.failureCooldown = config.getFailureCooldown();
+        this.cooldownFunction = config.getFailureCooldown();
         this.clock = config.getClock();
         this.clockFreeFastPath = clockFreeFastPath;
         this.executor = config.getRefreshExecutor();
@@ -264,7 +287,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         CompletableFuture<T> promise = new CompletableFuture<>();
         AsyncCall<T> call = new AsyncCall<>(function, promise);
         try {
-            call.proceed(acquire(null));
+            call.proceed(acquire());
         } catch (RuntimeException e) {
             promise.completeExceptionally(e);
         }
@@ -279,43 +302,107 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     // ---------------------------------------------------------------------------------------------------------
     // Calls
 
-    /** The synchronous call loop. Exactly one of {@code function} and {@code supplier} is set. */
+    /**
+     * {@code decorateSupplier}'s call. The hot path (a token on the fast path, an outcome that is no rejection) is
+     * written out here rather than reached through {@link #executeCheckedSupplier}: the JIT inlines a call chain
+     * only so deep, and the user's supplier, {@link #currentToken()} and its thread-local lookup sit at its end.
+     */
+    public <T> Supplier<T> decorateSupplier(Supplier<T> supplier) {
+        CheckedSupplier<T> checked = Objects.requireNonNull(supplier, "supplier must not be null")::get;
+        return () -> {
+            try {
+                AccessToken token = state.fastToken; // accepted already
+                if (token == null) {
+                    return execute(null, checked);
+                }
+                T result;
+                try {
+                    result = callBound(checked, token);
+                } catch (Throwable t) {
+                    return afterThrown(null, checked, token, t);
+                }
+                return refreshOnResult.test(result) ? retrying(null, checked, token, result, null) : result;
+            } catch (Throwable t) {
+                throw sneakyThrow(t);
+            }
+        };
+    }
+
+    /** The synchronous call. Exactly one of {@code function} and {@code supplier} is set. */
     private <T> T execute(CheckedFunction<AccessToken, T> function, CheckedSupplier<T> supplier) throws Throwable {
         AccessToken token = state.fastToken; // the hot path: a token on the fast path was accepted already
         boolean accepted = token != null;
         if (token == null) {
-            token = await(acquire(null));
+            token = await(acquire());
         }
+        T result;
+        try {
+            result = attempt(function, supplier, token);
+        } catch (Throwable t) {
+            return afterThrown(function, supplier, token, t);
+        }
+        if (refreshOnResult.test(result)) {
+            return retrying(function, supplier, token, result, null);
+        }
+        if (!accepted) {
+            accept(token);
+        }
+        return result;
+    }
+
+    private <T> T attempt(CheckedFunction<AccessToken, T> function, CheckedSupplier<T> supplier, AccessToken token)
+        throws Throwable {
+        return function != null ? function.apply(token) : callBound(supplier, token);
+    }
+
+    /** The first attempt, with {@code token}, threw {@code t}: it ends the call, or rejected the token. */
+    private <T> T afterThrown(CheckedFunction<AccessToken, T> function, CheckedSupplier<T> supplier,
+                              AccessToken token, Throwable t) throws Throwable {
+        if (!refreshOnException.test(unwrap(t))) {
+            throw t;
+        }
+        return retrying(function, supplier, token, null, t);
+    }
+
+    /**
+     * An attempt with {@code token} ended with {@code result} or {@code failure}, and that outcome rejected the
+     * token: retry while retries are left, until an outcome is no rejection; else end with the last outcome.
+     */
+    private <T> T retrying(CheckedFunction<AccessToken, T> function, CheckedSupplier<T> supplier, AccessToken token,
+                           T result, Throwable failure) throws Throwable {
         for (int retries = 0; ; retries++) {
-            T result;
-            try {
-                result = function != null ? function.apply(token) : callBound(supplier, token);
-            } catch (Throwable t) {
-                if (!refreshOnException.test(unwrap(t))) {
-                    throw t;
-                }
-                Acquired next = retryAfterRejection(token, retries);
-                if (next == null) {
-                    throw t;
-                }
-                token = await(next);
-                accepted = false;
-                continue;
-            }
-            if (!refreshOnResult.test(result)) {
-                if (!accepted) {
-                    acceptToken(token);
-                }
-                return result;
-            }
             Acquired next = retryAfterRejection(token, retries);
             if (next == null) {
+                if (failure != null) {
+                    throw failure;
+                }
                 return result;
             }
-            consumeResultBeforeRetryAttempt.accept(result);
+            if (failure == null) {
+                consumeResultBeforeRetryAttempt.accept(result);
+            }
             token = await(next);
-            accepted = false;
+            try {
+                result = attempt(function, supplier, token);
+                failure = null;
+            } catch (Throwable t) {
+                result = null;
+                failure = t;
+            }
+            if (failure != null ? !refreshOnException.test(unwrap(failure)) : !refreshOnResult.test(result)) {
+                if (failure != null) {
+                    throw failure;
+                }
+                accept(token);
+                return result;
+            }
         }
+    }
+
+    /** Rethrows what an unchecked call threw without wrapping it: it can only be unchecked. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneakyThrow(Throwable t) throws E {
+        throw (E) t;
     }
 
     private <T> T callBound(CheckedSupplier<T> supplier, AccessToken token) throws Throwable {
@@ -334,17 +421,22 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     }
 
     /**
-     * The one reject-and-retry rule of the sync and async calls: a call's outcome rejected {@code token}.
+     * The one reject-and-retry rule of the sync and async calls: a call's outcome rejected {@code token}. The
+     * rejection is recorded whether or not the call may retry.
      *
      * @return how the next attempt obtains its token, or null when the call ends with its own outcome: its retries
      *     are used up, or its retry was refused by the cooldown that tokens rejected at once started
      */
     private Acquired retryAfterRejection(AccessToken token, int retries) {
-        onRejected(token);
+        boolean stale = !reject(token);
+        metrics.rejectedTokens.increment();
+        if (events.hasConsumers()) {
+            events.publish(new TokenRejectedEvent(name, eventTime(), stale));
+        }
         if (retries >= maxRefreshAttemptsPerCall) {
             return null;
         }
-        Acquired next = acquire(token);
+        Acquired next = acquire();
         if (next instanceof Refused && ((Refused) next).afterRejectedTokens) {
             return null;
         }
@@ -370,13 +462,6 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             throw forWaiter(e.getCause());
         } finally {
             metrics.waitingCalls.decrementAndGet();
-        }
-    }
-
-    private void onRejected(AccessToken token) {
-        metrics.rejectedTokens.increment();
-        if (events.hasConsumers()) {
-            events.publish(new TokenRejectedEvent(name, ZonedDateTime.now(clock), state.token != token));
         }
     }
 
@@ -447,7 +532,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                         return;
                     }
                 } else if (cause == null) {
-                    acceptToken(token);
+                    TokenRefreshDecoratorImpl.this.accept(token);
                 }
                 if (cause != null) {
                     promise.completeExceptionally(cause);
@@ -466,16 +551,13 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
 
     /**
      * The slow path: a usable token, the {@link Wait} to wait on, or a refusal. Throws only when the refresher
-     * calls through its own decorator.
-     *
-     * @param rejected the token a call's outcome rejected, or null
+     * calls through its own decorator, or when the user's clock throws (no transition was taken then).
      */
-    private Acquired acquire(AccessToken rejected) {
+    private Acquired acquire() {
         Instant now = null;
         for (;;) {
             State s = state;
-            boolean rejectsCurrent = rejected != null && s.token == rejected;
-            if (!rejectsCurrent && s.token != null && s.rejectedBy == null) {
+            if (s.token != null && s.rejectedBy == null) {
                 if (s.fastToken != null || s.deadlines == null) {
                     return s.usable;
                 }
@@ -483,7 +565,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                     now = clock.instant();
                 }
                 if (now.isBefore(s.deadlines.expiresAt)) {
-                    if (s.deadlines.refreshDue(now) && s.refresh == null && !s.cooldown.inForce(now)
+                    if (s.deadlines.refreshDue(now) && s.phase == Phase.IDLE && !s.cooldown.inForce(now)
                         && start(s, RefreshReason.AHEAD) == null) {
                         continue;
                     }
@@ -499,21 +581,17 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             if (now == null) {
                 now = clock.instant();
             }
-            if (rejectsCurrent && s.rejectedBy == null) {
-                transition(s, reject(s, now));
-                continue;
-            }
-            if (s.refresh != null && s.wait != null) {
+            if (s.wait != null) { // join
                 metrics.coalescedCalls.increment();
                 if (events.hasConsumers()) {
-                    events.publish(new CallCoalescedEvent(name, ZonedDateTime.now(clock)));
+                    events.publish(new CallCoalescedEvent(name, eventTime()));
                 }
                 return s.wait;
             }
             if (s.cooldown.inForce(now)) {
                 return refused(s, now);
             }
-            if (s.refresh != null) {
+            if (s.phase == Phase.RELEASED) { // join again: a new wave waits for the same refresher call
                 Wait again = new Wait(s.refresh);
                 if (transition(s, s.waitingAgain(again))) {
                     Throwable unscheduled = scheduleTimeout(again);
@@ -524,8 +602,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 }
                 continue;
             }
-            RefreshReason reason = rejectsCurrent ? RefreshReason.REJECTED
-                : s.token == null ? RefreshReason.INITIAL
+            RefreshReason reason = s.token == null ? RefreshReason.INITIAL
                 : s.rejectedBy != null ? s.rejectedBy
                 : RefreshReason.EXPIRED;
             Wait started = start(s, reason);
@@ -538,44 +615,72 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     /** The start transition: on success the new refresh's wait, else null (the state moved on). */
     private Wait start(State s, RefreshReason reason) {
         Wait wait = new Wait(new Refresh(s.token, reason));
-        if (!transition(s, s.refreshing(wait))) {
+        if (!transition(s, s.running(wait))) {
             return null;
         }
         Throwable unscheduled = scheduleTimeout(wait);
         if (unscheduled != null) {
-            finish(wait.refresh, null, unscheduled); // never started: without a timeout no waiter may be left
+            abandon(wait.refresh, unscheduled, "failed: its timeout could not be scheduled, so the refresher call "
+                + "was not started");
             return wait;
         }
-        try {
-            executor.execute(() -> runRefresher(wait.refresh));
-        } catch (Throwable e) { // even an Error (a pool that cannot start a thread): the call never runs
-            finish(wait.refresh, null, e);
-        }
+        startOnExecutor(wait.refresh);
         return wait;
     }
 
     /**
-     * The reject transition for the current token: marks it rejected; a token rejected before any call accepted it
-     * counts, and from the second in a row the failure cooldown starts as for a failed refresh.
+     * Hands a refresher call to its executor: the one place a refresh is started. An executor that throws, even an
+     * {@code Error} and even after queuing the task (a pool that cannot start a thread), has refused it: the task
+     * is abandoned, so that if the executor runs it later it never calls the refresher.
      */
-    private State reject(State s, Instant now) {
-        State next = s.rejected(RefreshReason.REJECTED);
-        if (next.rejectedUnused < REJECTED_UNUSED_BEFORE_COOLDOWN || s.refresh != null) {
-            return next;
+    private void startOnExecutor(Refresh refresh) {
+        try {
+            executor.execute(() -> runRefresher(refresh));
+        } catch (Throwable e) {
+            abandon(refresh, e, "failed: its executor refused the refresher call");
         }
-        int cooldowns = next.rejectedUnused - REJECTED_UNUSED_BEFORE_COOLDOWN + 1;
-        long millis = cooldownMillis(cooldowns);
-        if (millis == 0) {
-            return next;
+    }
+
+    /**
+     * The reject transition: {@code token}, if still current, may no longer be handed out. A token rejected before
+     * any call accepted it counts, and from the second in a row the failure cooldown starts as for a failed
+     * refresh.
+     *
+     * @return false for a stale rejection: {@code token} is no longer the current token, and nothing changed
+     */
+    private boolean reject(AccessToken token) {
+        Instant now = null;
+        for (;;) {
+            State s = state;
+            if (s.token != token) {
+                return false;
+            }
+            if (s.rejectedBy == RefreshReason.REJECTED) {
+                return true;
+            }
+            State next = s.rejected(RefreshReason.REJECTED);
+            if (next.rejectedUnused >= REJECTED_UNUSED_BEFORE_COOLDOWN && next.rejectedUnused > s.rejectedUnused
+                && s.phase == Phase.IDLE) {
+                if (now == null) {
+                    now = readClock();
+                }
+                int cooldowns = next.rejectedUnused - REJECTED_UNUSED_BEFORE_COOLDOWN + 1;
+                IllegalStateException cause = new IllegalStateException("the last " + next.rejectedUnused
+                    + " tokens the refresher returned were rejected before any call succeeded with them; check the "
+                    + "token's audience and scopes, and the clocks of the API and the token endpoint");
+                Cooldown cooldown = failureCooldown(cooldowns, cause, now, true);
+                if (cooldown.millis > 0) {
+                    next = next.coolingDown(cooldown);
+                }
+            }
+            if (transition(s, next)) {
+                return true;
+            }
         }
-        IllegalStateException cause = new IllegalStateException("the last " + next.rejectedUnused + " tokens the "
-            + "refresher returned were rejected before any call succeeded with them; check the token's audience "
-            + "and scopes, and the clocks of the API and the token endpoint");
-        return next.coolingDown(new Cooldown(cooldowns, plusSaturated(now, millis), cause, true));
     }
 
     /** The accept transition: a call's outcome with {@code token} was not a rejection. */
-    private void acceptToken(AccessToken token) {
+    private void accept(AccessToken token) {
         for (;;) {
             State s = state;
             if (s.token != token || s.accepted) {
@@ -583,7 +688,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             }
             Instant now = null;
             boolean fast = s.rejectedBy == null && (s.deadlines == null || clockFreeFastPath
-                && (now = clock.instant()).isBefore(s.deadlines.checkAt));
+                && (now = readClock()) != null && now.isBefore(s.deadlines.checkAt));
             if (transition(s, s.accepted(fast ? token : null))) {
                 if (fast && now != null) {
                     armFastPathCheck(token, s.deadlines.checkAt, now);
@@ -596,7 +701,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     private Refused refused(State s, Instant now) {
         Duration remaining = Duration.between(now, s.cooldown.retryAt);
         if (events.hasConsumers()) {
-            events.publish(new RefreshRefusedEvent(name, ZonedDateTime.now(clock), remaining));
+            events.publish(new RefreshRefusedEvent(name, eventTime(), remaining));
         }
         Throwable last = s.cooldown.lastFailure;
         return new Refused(new TokenRefreshException("token refresh of '" + name + "' refused during the failure "
@@ -605,7 +710,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // Transitions taken by the refresh: finish, time out
+    // Transitions taken by the refresh: finish, time out, give up
 
     /** Schedules the wait's timeout; returns what refused it, even an {@code Error}, or null. */
     private Throwable scheduleTimeout(Wait wait) {
@@ -635,9 +740,10 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         }
     }
 
+    /** The refresher task: it calls the refresher only if it wins the claim, then takes the finish transition. */
     private void runRefresher(Refresh refresh) {
         if (!refresh.claim()) {
-            return; // its timeout abandoned it before the executor got to it: it never runs
+            return; // abandoned before the executor got to it (refused, or timed out): it never runs
         }
         TokenRefreshDecoratorImpl outer = REFRESHING.get();
         REFRESHING.set(this);
@@ -660,116 +766,175 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
 
     /** The finish transition: the refresher call ended with {@code token}, or with {@code failure}. */
     private void finish(Refresh refresh, AccessToken token, Throwable failure) {
-        Instant now = clock.instant();
-        Throwable cause = failure != null ? failure : invalid(token, now);
+        Instant now;
+        Throwable cause = failure;
+        Deadlines deadlines = null;
+        try { // before the CAS: a clock that throws fails this refresh, and strands nothing
+            now = clock.instant();
+            if (cause == null) {
+                cause = invalid(token, now);
+                deadlines = cause == null ? Deadlines.of(now, token, refreshAhead) : null;
+            }
+        } catch (Throwable clockFailure) { // even an Error: nothing may keep the call marked running
+            now = null;
+            if (cause == null) {
+                cause = new IllegalStateException("the clock threw as the refresher returned; the token it "
+                    + "returned cannot be checked and is discarded", clockFailure);
+            }
+        }
         State s;
         State next;
         for (;;) {
             s = state;
             if (s.refresh != refresh) {
-                return;
+                return; // unreachable: a claimed refresher call leaves the state only here
             }
             if (cause == null) {
-                next = s.token == refresh.from
-                    ? s.installed(token, Usable.of(token), Deadlines.of(now, token, refreshAhead))
-                    : s.refresherEnded(); // something newer is in place: the late token is discarded
-            } else if (s.wait == null) {
-                next = s.refresherEnded(); // its waiters' timeout already counted the failure
+                next = s.installed(token, Usable.of(token), deadlines);
+            } else if (s.phase == Phase.RELEASED) {
+                next = s.refresherEnded(); // its timeout counted the failure already
             } else {
-                int failures = s.cooldown.failures + 1;
-                // Issue 21: the failure may say when to ask again (RetryAfterHint); the longer of the two wins.
-                long cooldown = Math.max(cooldownMillis(failures), RetryAfterHints.millis(cause));
-                next = s.refresherFailed(new Cooldown(failures, plusSaturated(now, cooldown), cause, false));
+                next = s.refresherFailed(failureCooldown(s.cooldown.failures + 1, cause, now, false));
             }
             if (transition(s, next)) {
                 break;
             }
         }
-        Wait wait = s.wait;
-        Object outcome = null;
-        try {
-            if (cause == null && next.token == token) {
-                outcome = token;
-                metrics.successfulRefreshes.increment();
-                if (events.hasConsumers()) {
-                    events.publish(new TokenRefreshSucceededEvent(name, ZonedDateTime.now(clock), refresh.elapsed(),
-                        refresh.reason));
-                }
-            } else if (cause != null && wait != null) {
-                outcome = failed(refresh, cause, "failed", next.cooldown);
+        if (cause == null) {
+            release(s.wait, token);
+            metrics.successfulRefreshes.increment();
+            if (events.hasConsumers()) {
+                events.publish(new TokenRefreshSucceededEvent(name, eventTime(), refresh.elapsed(), refresh.reason));
             }
-        } finally {
-            complete(wait, outcome, refresh, cause);
-            cancelTimeout(wait); // after completing: a timeout stored meanwhile sees the wait done, or is seen here
+        } else {
+            releaseFailed(s.wait, cause, () -> "failed", next.cooldown);
+            if (s.phase == Phase.RUNNING) {
+                countFailure(refresh, cause, next.cooldown);
+            }
         }
     }
 
     /** The time-out transition: releases the wait's callers; the refresher call runs on. */
     private void timeOut(Wait wait, Throwable schedulingFailure) {
-        Instant now = clock.instant();
+        if (state.wait != wait) {
+            return;
+        }
         Refresh refresh = wait.refresh;
-        Boolean unstarted = null; // claimed at most once: an unstarted call abandoned here never starts
+        Throwable cause = schedulingFailure != null ? schedulingFailure
+            : new TimeoutException("the refresher did not return within " + config.getRefreshTimeout());
+        if (schedulingFailure == null && abandon(refresh, cause, "timed out after " + config.getRefreshTimeout()
+            + " before its executor started the refresher call; that call is abandoned and never runs, the next "
+            + "refresh starts a new one; check that the refresh executor runs every task it accepts")) {
+            return;
+        }
+        Instant now = readClock();
+        State s;
         State next;
         for (;;) {
-            State s = state;
+            s = state;
             if (s.wait != wait) {
                 return;
             }
-            if (unstarted == null) {
-                unstarted = refresh.claim();
-            }
-            int failures = s.cooldown.failures + 1;
-            Throwable cause = schedulingFailure != null ? schedulingFailure
-                : new TimeoutException("the refresher did not return within " + config.getRefreshTimeout());
-            Cooldown cooldown = new Cooldown(failures, plusSaturated(now, cooldownMillis(failures)), cause, false);
-            next = unstarted ? s.refresherFailed(cooldown) : s.timedOut(cooldown);
+            next = s.phase == Phase.RUNNING
+                ? s.timedOut(failureCooldown(s.cooldown.failures + 1, cause, now, false))
+                : s.waveTimedOut();
             if (transition(s, next)) {
                 break;
             }
         }
-        Object outcome = null;
-        try {
-            String what = schedulingFailure != null ? "could not be bounded by its timeout"
-                : unstarted ? "timed out after " + config.getRefreshTimeout() + " before its executor started the "
-                + "refresher call; that call is abandoned and never runs, the next refresh starts a new one; check "
-                + "that the refresh executor runs every task it accepts"
-                : "timed out after " + config.getRefreshTimeout() + "; the refresher call has been running for "
-                + refresh.elapsed().toMillis() + "ms and is still running: it is not interrupted, no other is "
-                + "started while it runs, and its token is installed if it returns one; give the refresher its own "
-                + "connect and read timeouts";
-            outcome = failed(refresh, next.cooldown.lastFailure, what, next.cooldown);
-        } finally {
-            complete(wait, outcome, refresh, next.cooldown.lastFailure);
+        releaseFailed(wait, cause, () -> schedulingFailure != null ? "could not be bounded by its timeout"
+            : "timed out after " + config.getRefreshTimeout() + "; the refresher call has been running for "
+            + refresh.elapsed().toMillis() + "ms and is still running: it is not interrupted, no other is "
+            + "started while it runs, and its token is installed if it returns one; give the refresher its own "
+            + "connect and read timeouts", next.cooldown);
+        if (s.phase == Phase.RUNNING) {
+            countFailure(refresh, cause, next.cooldown);
         }
     }
 
-    /** Counts and reports a failure; returns the exception the waiters get. */
-    private TokenRefreshException failed(Refresh refresh, Throwable cause, String what, Cooldown cooldown) {
-        long cooldownMillis = millisSaturated(Duration.between(clock.instant(), cooldown.retryAt));
+    /**
+     * Claims a refresher task for the code that gives up on it, and if that succeeds takes the give-up
+     * transition: the refresh leaves the state, its waiters fail, and the failure counts. Used everywhere a handed
+     * off refresh is given up, whatever its executor did with the task.
+     *
+     * @return false when the task claimed the call first: it runs (or ran) and ends through finish
+     */
+    private boolean abandon(Refresh refresh, Throwable cause, String what) {
+        if (!refresh.claim()) {
+            return false;
+        }
+        Instant now = readClock();
+        State s;
+        State next;
+        for (;;) {
+            s = state;
+            if (s.refresh != refresh) {
+                return true; // unreachable: an unclaimed refresh leaves the state only here
+            }
+            next = s.refresherFailed(failureCooldown(s.cooldown.failures + 1, cause, now, false));
+            if (transition(s, next)) {
+                break;
+            }
+        }
+        releaseFailed(s.wait, cause, () -> what, next.cooldown);
+        countFailure(refresh, cause, next.cooldown);
+        return true;
+    }
+
+    /**
+     * The failure cooldown after {@code failures} failures in a row, the last being {@code cause}. Without a
+     * reading of the clock ({@code now} null: the clock threw) no cooldown is in force. A failure that says when to
+     * ask again ({@link io.github.tokenrefresh4j.RetryAfterHint}, such as a {@code Retry-After}) is honoured: the
+     * longer of the two wins.
+     */
+    private Cooldown failureCooldown(int failures, Throwable cause, Instant now, boolean afterRejectedTokens) {
+        long millis = Math.max(cooldownMillis(failures), RetryAfterHints.millis(cause));
+        Instant retryAt = now == null ? Instant.MIN : plusSaturated(now, millis);
+        return new Cooldown(failures, retryAt, now == null ? 0L : millis, cause, afterRejectedTokens);
+    }
+
+    /** The exception a failed refresh's waiters get; reads no clock. */
+    private TokenRefreshException failure(Throwable cause, String what, Cooldown cooldown) {
         // The refresher's own message is already in the cause chain that every log prints; repeating it here
         // tells the caller what happened without digging.
-        TokenRefreshException failure = new TokenRefreshException("token refresh of '" + name + "' " + what
-            + "; next attempt allowed in " + Math.max(0, cooldownMillis) + "ms; cause: " + describe(cause), cause);
-        metrics.failedRefreshes.increment();
-        if (events.hasConsumers()) {
-            events.publish(new TokenRefreshFailedEvent(name, ZonedDateTime.now(clock), refresh.elapsed(), cause,
-                Duration.ofMillis(Math.max(0, cooldownMillis)), refresh.reason));
-        }
-        return failure;
+        return new TokenRefreshException("token refresh of '" + name + "' " + what + "; next attempt allowed in "
+            + cooldown.millis + "ms; cause: " + describe(cause), cause);
     }
 
-    /** Completes a wait with what {@link #finish} or {@link #timeOut} prepared, or a plain failure if that threw. */
-    private void complete(Wait wait, Object outcome, Refresh refresh, Throwable cause) {
+    /** Counts and reports a failed refresher call, once per call, after its waiters were released. */
+    private void countFailure(Refresh refresh, Throwable cause, Cooldown cooldown) {
+        metrics.failedRefreshes.increment();
+        if (events.hasConsumers()) {
+            events.publish(new TokenRefreshFailedEvent(name, eventTime(), refresh.elapsed(), cause,
+                Duration.ofMillis(cooldown.millis), refresh.reason));
+        }
+    }
+
+    /**
+     * Fails a wait the calling thread removed from the state, if any, with the exception its waiters get; with a
+     * plain one if building that one fails (an {@code OutOfMemoryError}): the waiters are released whatever happens.
+     */
+    private void releaseFailed(Wait wait, Throwable cause, Supplier<String> what, Cooldown cooldown) {
+        TokenRefreshException failure = null;
+        try {
+            failure = failure(cause, what.get(), cooldown);
+        } finally {
+            release(wait, failure != null ? failure : new TokenRefreshException("token refresh of '" + name
+                + "' failed", cause));
+        }
+    }
+
+    /** Completes a wait the calling thread removed from the state, if any, with a token or a failure. */
+    private static void release(Wait wait, Object outcome) {
         if (wait == null) {
             return;
         }
         if (outcome instanceof AccessToken) {
             wait.future.complete((AccessToken) outcome);
         } else {
-            wait.future.completeExceptionally(outcome instanceof TokenRefreshException
-                ? (TokenRefreshException) outcome
-                : new TokenRefreshException("token refresh of '" + name + "' (" + refresh.reason + ") failed", cause));
+            wait.future.completeExceptionally((Throwable) outcome);
         }
+        cancelTimeout(wait); // after completing: a timeout stored meanwhile sees the wait done, or is seen here
     }
 
     private static Throwable invalid(AccessToken token, Instant now) {
@@ -782,6 +947,25 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 "the refresher returned a token that expired at " + expiresAt + ", not after now (" + now + ")");
         }
         return null;
+    }
+
+    /** The user's clock, or null when it throws: a reading whose failure must change nothing. */
+    private Instant readClock() {
+        try {
+            return clock.instant();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the clock of TokenRefreshDecorator '" + name + "' threw", e);
+            return null;
+        }
+    }
+
+    /** An event's time on the user's clock, or on the system clock when the user's throws. */
+    private ZonedDateTime eventTime() {
+        try {
+            return ZonedDateTime.now(clock);
+        } catch (RuntimeException e) {
+            return ZonedDateTime.now(Clock.systemUTC());
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -868,8 +1052,8 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             if (cancelled) {
                 return;
             }
-            Instant now = clock.instant();
-            if (now.isBefore(checkAt)) {
+            Instant now = readClock();
+            if (now != null && now.isBefore(checkAt)) {
                 armFrom(now);
             } else {
                 slowDown(token);
@@ -914,7 +1098,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
      */
     private long cooldownMillis(int failures) {
         try {
-            Long millis = failureCooldown.apply(failures);
+            Long millis = cooldownFunction.apply(failures);
             return millis == null ? 0L : Math.max(0L, millis);
         } catch (Throwable e) {
             LOG.log(Level.WARNING, "the failureCooldown function of TokenRefreshDecorator '" + name
@@ -1020,7 +1204,10 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         final AccessToken from;
         final RefreshReason reason;
         final long startNanos = System.nanoTime();
-        /** Taken once: by the executor's thread that runs the call, or by a timeout that abandons it unstarted. */
+        /**
+         * Taken once: by the task that runs the call, or by the code that gives up on a task it handed off
+         * ({@code abandon}); a task that lost it never calls the refresher.
+         */
         private final AtomicBoolean claimed = new AtomicBoolean();
 
         Refresh(AccessToken from, RefreshReason reason) {
@@ -1077,16 +1264,19 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
 
     /** Consecutive failures and the instant before which no refresher call may start. */
     private static final class Cooldown {
-        static final Cooldown NONE = new Cooldown(0, Instant.MIN, null, false);
+        static final Cooldown NONE = new Cooldown(0, Instant.MIN, 0L, null, false);
 
         final int failures;
         final Instant retryAt;
+        /** Its length when it started, for messages and events, which then need not read the clock. */
+        final long millis;
         final Throwable lastFailure;
         final boolean afterRejectedTokens;
 
-        Cooldown(int failures, Instant retryAt, Throwable lastFailure, boolean afterRejectedTokens) {
+        Cooldown(int failures, Instant retryAt, long millis, Throwable lastFailure, boolean afterRejectedTokens) {
             this.failures = failures;
             this.retryAt = retryAt;
+            this.millis = millis;
             this.lastFailure = lastFailure;
             this.afterRejectedTokens = afterRejectedTokens;
         }
@@ -1096,9 +1286,20 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         }
     }
 
+    /** Where the one refresher call of a decorator stands; see the class javadoc. */
+    private enum Phase {
+        /** No refresher call. */
+        IDLE,
+        /** A refresher call is handed off or running, and calls wait for it. */
+        RUNNING,
+        /** The refresher call runs on after a timeout released its waiters and counted it as failed. */
+        RELEASED
+    }
+
     /** An immutable snapshot of the decorator; each method is one transition of the class javadoc. */
     private static final class State {
-        static final State EMPTY = new State(null, null, null, null, null, false, 0, null, Cooldown.NONE);
+        static final State EMPTY = new State(null, null, null, null, null, false, 0, Phase.IDLE, null, null,
+            Cooldown.NONE);
 
         final AccessToken token;
         final Usable usable;
@@ -1107,19 +1308,16 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         final RefreshReason rejectedBy;
         final boolean accepted;
         final int rejectedUnused;
+        final Phase phase;
+        /** Set exactly when the phase is not {@code IDLE}. */
         final Refresh refresh;
+        /** Set in {@code RUNNING}; maybe in {@code RELEASED}; never in {@code IDLE}. */
         final Wait wait;
         final Cooldown cooldown;
 
         private State(AccessToken token, Usable usable, Deadlines deadlines, AccessToken fastToken,
-                      RefreshReason rejectedBy, boolean accepted, int rejectedUnused, Wait wait, Cooldown cooldown) {
-            this(token, usable, deadlines, fastToken, rejectedBy, accepted, rejectedUnused,
-                wait == null ? null : wait.refresh, wait, cooldown);
-        }
-
-        private State(AccessToken token, Usable usable, Deadlines deadlines, AccessToken fastToken,
-                      RefreshReason rejectedBy, boolean accepted, int rejectedUnused, Refresh refresh, Wait wait,
-                      Cooldown cooldown) {
+                      RefreshReason rejectedBy, boolean accepted, int rejectedUnused, Phase phase, Refresh refresh,
+                      Wait wait, Cooldown cooldown) {
             this.token = token;
             this.usable = usable;
             this.deadlines = deadlines;
@@ -1127,69 +1325,78 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             this.rejectedBy = rejectedBy;
             this.accepted = accepted;
             this.rejectedUnused = rejectedUnused;
+            this.phase = phase;
             this.refresh = refresh;
             this.wait = wait;
             this.cooldown = cooldown;
         }
 
-        /** start, ahead: a refresher call and its waiters. */
-        State refreshing(Wait newWait) {
-            return new State(token, usable, deadlines, fastToken, rejectedBy, accepted, rejectedUnused, newWait,
-                cooldown);
+        private State with(Phase newPhase, Refresh newRefresh, Wait newWait, Cooldown newCooldown) {
+            return new State(token, usable, deadlines, fastToken, rejectedBy, accepted, rejectedUnused, newPhase,
+                newRefresh, newWait, newCooldown);
         }
 
-        /** join after a timeout: new waiters for the same refresher call. */
+        /** start, ahead: IDLE to RUNNING, a refresher call and its waiters. */
+        State running(Wait newWait) {
+            return with(Phase.RUNNING, newWait.refresh, newWait, cooldown);
+        }
+
+        /** join in RELEASED: a new wave of waiters for the same refresher call. */
         State waitingAgain(Wait newWait) {
-            return refreshing(newWait);
+            return with(Phase.RELEASED, refresh, newWait, cooldown);
         }
 
         /** reject, invalidate: the token may no longer be handed out. */
         State rejected(RefreshReason by) {
-            int unused = by == RefreshReason.REJECTED && !accepted ? rejectedUnused + 1 : rejectedUnused;
-            return new State(token, usable, deadlines, null, by, accepted, unused, refresh, wait, cooldown);
+            int unused = by == RefreshReason.REJECTED && !accepted && rejectedBy == null
+                ? rejectedUnused + 1 : rejectedUnused;
+            return new State(token, usable, deadlines, null, by, accepted, unused, phase, refresh, wait, cooldown);
         }
 
         /** reject, from the second token in a row rejected at once: the failure cooldown. */
         State coolingDown(Cooldown newCooldown) {
-            return new State(token, usable, deadlines, fastToken, rejectedBy, accepted, rejectedUnused, refresh,
-                wait, newCooldown);
+            return with(phase, refresh, wait, newCooldown);
         }
 
         /** accept: a call succeeded with the token. */
         State accepted(AccessToken newFastToken) {
-            return new State(token, usable, deadlines, newFastToken, rejectedBy, true, 0, refresh, wait, cooldown);
+            return new State(token, usable, deadlines, newFastToken, rejectedBy, true, 0, phase, refresh, wait,
+                cooldown);
         }
 
         /** finish, success: the new token, neither rejected nor accepted yet, off the fast path until accepted. */
         State installed(AccessToken newToken, Usable newUsable, Deadlines newDeadlines) {
-            return new State(newToken, newUsable, newDeadlines, null, null, false, rejectedUnused, null,
-                Cooldown.NONE);
+            return new State(newToken, newUsable, newDeadlines, null, null, false, rejectedUnused, Phase.IDLE, null,
+                null, Cooldown.NONE);
         }
 
-        /** finish, failure with waiters: the cooldown starts; the old token stays as it was. */
+        /** finish in RUNNING, and give up: the failure counts and the cooldown starts; the token stays as it was. */
         State refresherFailed(Cooldown newCooldown) {
-            return new State(token, usable, deadlines, fastToken, rejectedBy, accepted, rejectedUnused, null,
-                newCooldown);
+            return with(Phase.IDLE, null, null, newCooldown);
         }
 
-        /** finish without installing (late failure, or something newer in place). */
+        /** finish in RELEASED without a token: its timeout counted the failure already. */
         State refresherEnded() {
-            return new State(token, usable, deadlines, fastToken, rejectedBy, accepted, rejectedUnused, null,
-                cooldown);
+            return with(Phase.IDLE, null, null, cooldown);
         }
 
-        /** time out: the waiters are released and the cooldown starts; the refresher call runs on. */
+        /** time out in RUNNING: the waiters are released and the cooldown starts; the refresher call runs on. */
         State timedOut(Cooldown newCooldown) {
-            return new State(token, usable, deadlines, fastToken, rejectedBy, accepted, rejectedUnused, refresh,
-                null, newCooldown);
+            return with(Phase.RELEASED, refresh, null, newCooldown);
+        }
+
+        /** time out in RELEASED: a later wave is released; the call's failure was counted once already. */
+        State waveTimedOut() {
+            return with(Phase.RELEASED, refresh, null, cooldown);
         }
 
         /** slow down: calls read the clock from now on. */
         State withoutFastPath() {
-            return new State(token, usable, deadlines, null, rejectedBy, accepted, rejectedUnused, refresh, wait,
-                cooldown);
+            return new State(token, usable, deadlines, null, rejectedBy, accepted, rejectedUnused, phase, refresh,
+                wait, cooldown);
         }
     }
+
 
     private final class DecoratorMetrics implements Metrics {
         final LongAdder successfulRefreshes = new LongAdder();

@@ -47,12 +47,13 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>What is guaranteed under churn:
  * <ul>
- *   <li>The binder listens to the registry from its creation, not from {@code bindTo}, and remembers the entries
- *       it heard announced. Resilience4j announces an entry before the entry is in the registry's map, so an
- *       entry announced while {@code bindTo} runs is missing from its sweep; {@code bindTo} binds it from what the
- *       binder heard. An entry whose announcement was already under way when the binder was created is bound by
- *       the next {@code bindTo}. A replacement is announced after the map holds it and outside any lock, so its
- *       removal can be announced first; it is then not bound.</li>
+ *   <li>The binder listens to the registry from its creation, before any {@code bindTo} sweeps the registry, and
+ *       the registry that {@code TokenRefreshRegistry.of} builds announces an entry only once its map holds it.
+ *       So an entry added while a binder is created and bound is in the sweep or heard by the binder, whatever
+ *       the interleaving. For a registry that announces entries before they are visible (Resilience4j's own
+ *       {@code AbstractRegistry} does), the binder also remembers the entries it heard announced and binds them
+ *       at {@code bindTo}. A replacement is announced after the map holds it and outside any lock, so its removal
+ *       can be announced first; it is then not bound.</li>
  *   <li>A decorator's meters are registered all or none: if the meter registry rejects one of them, those
  *       registered before it are removed again and {@code bindTo} (or the registry change that bound it) throws
  *       the meter registry's exception.</li>

@@ -42,6 +42,7 @@ import java.util.function.ToDoubleFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The binders when decorators, binders and meter registries come and go concurrently. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -92,7 +93,29 @@ class MetricsUnderChurnTest {
         late.executeFunction(AccessToken::value);
 
         assertThat(meterRegistry.getMeters()).hasSize(18);
-        assertThat(timer("late-api", "successful").count()).isEqualTo(1);
+        // timed on the refresher's thread after it released the call
+        await().untilAsserted(() -> assertThat(timer("late-api", "successful").count()).isEqualTo(1));
+    }
+
+    // Issue 19: the registry announces an entry after its map holds it, and the binder listens before it sweeps,
+    // so a binder created and bound while an entry is being announced finds it in one of the two.
+    @Test
+    void entryAnnouncedWhileTheBinderIsCreatedAndBoundIsBound() throws Exception {
+        TokenRefreshRegistry registry = TokenRefreshRegistry.ofDefaults();
+        BlockingConsumer blocking = new BlockingConsumer();
+        registry.getEventPublisher().onEntryAdded(blocking::onEntryAddedEvent);
+        Future<TokenRefreshDecorator> adding = threads.submit(
+            () -> registry.tokenRefresh("late-api", current -> AccessToken.of("secret")));
+        assertThat(blocking.announcing.await(10, TimeUnit.SECONDS)).isTrue();
+
+        // created after the announcement began, so it does not hear it; its sweep must find the entry
+        TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
+        blocking.release.countDown();
+        TokenRefreshDecorator late = adding.get(10, TimeUnit.SECONDS);
+
+        assertThat(meterRegistry.getMeters()).hasSize(18);
+        assertThat(meterRegistry.get("tokenrefresh.waiting.calls").tag("name", "late-api").gauge()).isNotNull();
+        assertThat(registry.find("late-api")).containsSame(late);
     }
 
     @Test
@@ -174,7 +197,7 @@ class MetricsUnderChurnTest {
 
         assertThat(closedTimer.count()).as("the closed registry's timer is no longer fed").isZero();
         assertThat(closing.getMeters()).as("the binder let go of its meters").isEmpty();
-        assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
+        await().untilAsserted(() -> assertThat(timer("orders-api", "successful").count()).isEqualTo(1));
         assertThat(meterRegistry.getMeters()).hasSize(36);
     }
 
@@ -197,8 +220,8 @@ class MetricsUnderChurnTest {
         orders.executeFunction(AccessToken::value);
 
         assertThat(meterRegistry.getMeters()).hasSize(18);
-        assertThat(meterRegistry.get("auth.refresh.duration").tag("client", "orders-api").tag("kind", "successful")
-            .tag("reason", "initial").timer().count()).isEqualTo(1);
+        await().untilAsserted(() -> assertThat(meterRegistry.get("auth.refresh.duration").tag("client", "orders-api")
+            .tag("kind", "successful").tag("reason", "initial").timer().count()).isEqualTo(1));
     }
 
     @Test
@@ -225,9 +248,10 @@ class MetricsUnderChurnTest {
 
             orders.executeFunction(AccessToken::value);
 
-            assertThat(meters.get(DURATION).tag("kind", "successful")
-                .tag("reason", "initial").timer().count()).as("round %d", round)
-                .isEqualTo(1);
+            int r = round;
+            await().untilAsserted(() -> assertThat(meters.get(DURATION).tag("kind", "successful")
+                .tag("reason", "initial").timer().count()).as("round %d", r)
+                .isEqualTo(1));
         }
     }
 
@@ -250,8 +274,8 @@ class MetricsUnderChurnTest {
         binder.bindTo(rejecting);
         orders.executeFunction(AccessToken::value);
         assertThat(rejecting.getMeters()).hasSize(18);
-        assertThat(rejecting.get(DURATION).tag("kind", "successful")
-            .tag("reason", "initial").timer().count()).isEqualTo(1);
+        await().untilAsserted(() -> assertThat(rejecting.get(DURATION).tag("kind", "successful")
+            .tag("reason", "initial").timer().count()).isEqualTo(1));
     }
 
     @Test
@@ -306,7 +330,8 @@ class MetricsUnderChurnTest {
 
         assertThat(afterOne).as("one consumer per refresh outcome").isEqualTo(2);
         assertThat(consumersOf(orders)).isEqualTo(afterOne);
-        assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
+        // timed on the refresher's thread after it released the call
+        await().untilAsserted(() -> assertThat(timer("orders-api", "successful").count()).isEqualTo(1));
     }
 
     // 5. Shared meters, and the remaining lifetime of a token that is no longer usable.
@@ -323,7 +348,8 @@ class MetricsUnderChurnTest {
         orders.executeFunction(AccessToken::value);
 
         assertThat(meterRegistry.getMeters()).hasSize(18);
-        assertThat(timer("orders-api", "successful").count()).as("still fed through the publisher").isEqualTo(1);
+        await().untilAsserted(() ->
+            assertThat(timer("orders-api", "successful").count()).as("still fed through the publisher").isEqualTo(1));
         publisher.removeMetrics(orders);
         assertThat(meterRegistry.getMeters()).isEmpty();
     }
@@ -343,12 +369,14 @@ class MetricsUnderChurnTest {
         newer.invalidate();
         newer.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
-            .as("the counter reads the decorator the registry now holds").isEqualTo(2);
+        await().untilAsserted(() -> assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful")
+            .functionCounter().count()).as("the counter reads the decorator the registry now holds").isEqualTo(2));
         assertThat(meterRegistry.getMeters()).hasSize(18);
-        assertThat(timer("orders-api", "successful").count()).as("the initial refresh").isEqualTo(1);
-        assertThat(meterRegistry.get(DURATION).tag("name", "orders-api").tag("kind", "successful")
-            .tag("reason", "invalidated").timer().count()).as("the refresh after invalidate()").isEqualTo(1);
+        await().untilAsserted(() ->
+            assertThat(timer("orders-api", "successful").count()).as("the initial refresh").isEqualTo(1));
+        await().untilAsserted(() -> assertThat(meterRegistry.get(DURATION).tag("name", "orders-api")
+            .tag("kind", "successful").tag("reason", "invalidated").timer().count())
+            .as("the refresh after invalidate()").isEqualTo(1));
     }
 
     @Test

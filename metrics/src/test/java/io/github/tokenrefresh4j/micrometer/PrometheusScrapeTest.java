@@ -25,6 +25,7 @@ class PrometheusScrapeTest {
         TokenRefreshRegistry registry = TokenRefreshRegistry.of(TokenRefreshConfig.custom()
             .clock(clock)
             .refreshOnResult("401"::equals)
+            .refreshExecutor(Runnable::run) // a refresh counts after releasing its call: on the call's thread
             .build());
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(prometheus);
         AtomicInteger issued = new AtomicInteger();

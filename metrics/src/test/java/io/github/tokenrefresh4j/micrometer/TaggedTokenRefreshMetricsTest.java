@@ -79,12 +79,13 @@ class TaggedTokenRefreshMetricsTest {
         gates.get(0).countDown();
         assertThat(results(first)).containsOnly("ok");
 
-        assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(1.0);
+        await().untilAsserted(() ->
+            assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(1.0));
         assertThat(counter("tokenrefresh.refreshes", "orders-api", "failed")).isZero();
         assertThat(counter("tokenrefresh.coalesced.calls", "orders-api", null)).isEqualTo(CALLS - 1);
         assertThat(counter("tokenrefresh.token.rejections", "orders-api", null)).isZero();
         assertThat(gauge("tokenrefresh.waiting.calls", "orders-api")).isZero();
-        assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
+        await().untilAsserted(() -> assertThat(timer("orders-api", "successful").count()).isEqualTo(1));
 
         // Storm 2: all calls are rejected with token-1; one refresh replaces it for all of them.
         firstTokenRevoked.set(true);
@@ -94,14 +95,15 @@ class TaggedTokenRefreshMetricsTest {
         assertThat(results(second)).containsOnly("ok");
 
         assertThat(refreshes).hasValue(2);
-        assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(2.0);
+        await().untilAsserted(() ->
+            assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(2.0));
         assertThat(counter("tokenrefresh.refreshes", "orders-api", "failed")).isZero();
         assertThat(counter("tokenrefresh.coalesced.calls", "orders-api", null)).isEqualTo(2 * (CALLS - 1));
         assertThat(counter("tokenrefresh.token.rejections", "orders-api", null)).isEqualTo(CALLS);
         assertThat(gauge("tokenrefresh.waiting.calls", "orders-api")).isZero();
-        assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
-        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
-            .tag("reason", "rejected").timer().count()).isEqualTo(1);
+        await().untilAsserted(() -> assertThat(timer("orders-api", "successful").count()).isEqualTo(1));
+        await().untilAsserted(() -> assertThat(meterRegistry.get("tokenrefresh.refresh.duration")
+            .tag("kind", "successful").tag("reason", "rejected").timer().count()).isEqualTo(1));
         assertThat(timer("orders-api", "failed").count()).isZero();
     }
 
@@ -116,9 +118,10 @@ class TaggedTokenRefreshMetricsTest {
         assertThatThrownBy(() -> orders.executeFunction(AccessToken::value))
             .isInstanceOf(TokenRefreshException.class);
 
-        assertThat(counter("tokenrefresh.refreshes", "orders-api", "failed")).isEqualTo(1.0);
+        await().untilAsserted(() ->
+            assertThat(counter("tokenrefresh.refreshes", "orders-api", "failed")).isEqualTo(1.0));
         assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isZero();
-        assertThat(timer("orders-api", "failed").count()).isEqualTo(1);
+        await().untilAsserted(() -> assertThat(timer("orders-api", "failed").count()).isEqualTo(1));
         assertThat(timer("orders-api", "successful").count()).isZero();
     }
 
@@ -160,8 +163,9 @@ class TaggedTokenRefreshMetricsTest {
         registry.tokenRefresh("late-api", current -> AccessToken.of("secret")).executeFunction(AccessToken::value);
 
         assertThat(metersOf("late-api")).hasSize(18);
-        assertThat(counter("tokenrefresh.refreshes", "late-api", "successful")).isEqualTo(1.0);
-        assertThat(timer("late-api", "successful").count()).isEqualTo(1);
+        await().untilAsserted(() ->
+            assertThat(counter("tokenrefresh.refreshes", "late-api", "successful")).isEqualTo(1.0));
+        await().untilAsserted(() -> assertThat(timer("late-api", "successful").count()).isEqualTo(1));
     }
 
     @Test
@@ -197,7 +201,10 @@ class TaggedTokenRefreshMetricsTest {
         TokenRefreshDecorator old = registry.tokenRefresh("orders-api", current -> AccessToken.of("old"));
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meterRegistry);
         old.executeFunction(AccessToken::value);
-        assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(1.0);
+        // a refresh is counted on the refresher's thread after it released the call
+        await().untilAsserted(() ->
+            await().untilAsserted(() ->
+                assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(1.0)));
 
         TokenRefreshDecorator replacement = TokenRefreshDecorator.ofDefaults("orders-api",
             current -> AccessToken.of("new"));
@@ -210,8 +217,9 @@ class TaggedTokenRefreshMetricsTest {
         old.executeFunction(AccessToken::value);
         assertThat(timer("orders-api", "successful").count()).isZero();
         replacement.executeFunction(AccessToken::value);
-        assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(1.0);
-        assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
+        await().untilAsserted(() ->
+            assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(1.0));
+        await().untilAsserted(() -> assertThat(timer("orders-api", "successful").count()).isEqualTo(1));
     }
 
     @Test
@@ -227,9 +235,10 @@ class TaggedTokenRefreshMetricsTest {
         registry.tokenRefresh("late-api", current -> AccessToken.of("secret")).executeFunction(AccessToken::value);
 
         assertThat(meterRegistry.getMeters()).hasSize(36);
-        assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
-        assertThat(timer("late-api", "successful").count()).isEqualTo(1);
-        assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(1.0);
+        await().untilAsserted(() -> assertThat(timer("orders-api", "successful").count()).isEqualTo(1));
+        await().untilAsserted(() -> assertThat(timer("late-api", "successful").count()).isEqualTo(1));
+        await().untilAsserted(() ->
+            assertThat(counter("tokenrefresh.refreshes", "orders-api", "successful")).isEqualTo(1.0));
     }
 
     @Test
@@ -242,10 +251,11 @@ class TaggedTokenRefreshMetricsTest {
         binder.bindTo(other);
 
         orders.executeFunction(AccessToken::value);
-        assertThat(other.get("tokenrefresh.refresh.duration").tag("kind", "successful")
+        // a refresh is timed on the refresher's thread after it released the call
+        await().untilAsserted(() -> assertThat(other.get("tokenrefresh.refresh.duration").tag("kind", "successful")
             .tag("reason", "initial").timer().count())
-            .isEqualTo(1);
-        assertThat(timer("orders-api", "successful").count()).isEqualTo(1);
+            .isEqualTo(1));
+        await().untilAsserted(() -> assertThat(timer("orders-api", "successful").count()).isEqualTo(1));
 
         registry.remove("orders-api");
         assertThat(meterRegistry.getMeters()).isEmpty();
@@ -383,19 +393,21 @@ class TaggedTokenRefreshMetricsTest {
         orders.invalidate();
         orders.executeFunction(AccessToken::value);
 
-        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timers())
-            .extracting(timer -> timer.getId().getTag("reason"))
-            .containsExactlyInAnyOrder("initial", "expired", "ahead", "rejected", "invalidated");
-        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timers())
-            .filteredOn(timer -> timer.count() > 0)
-            .extracting(timer -> timer.getId().getTag("reason"))
-            .containsExactlyInAnyOrder("initial", "invalidated");
-        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("reason", "initial").timers())
-            .extracting(timer -> timer.getId().getTag("kind") + " " + (long) timer.count())
-            .containsExactlyInAnyOrder("successful 1", "failed 0");
-        assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
-            .tag("reason", "invalidated").timer().count()).isEqualTo(1);
-        assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
-            .isEqualTo(2);
+        await().untilAsserted(() -> { // timed on the refresher's thread after it released the call
+            assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timers())
+                .extracting(timer -> timer.getId().getTag("reason"))
+                .containsExactlyInAnyOrder("initial", "expired", "ahead", "rejected", "invalidated");
+            assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful").timers())
+                .filteredOn(timer -> timer.count() > 0)
+                .extracting(timer -> timer.getId().getTag("reason"))
+                .containsExactlyInAnyOrder("initial", "invalidated");
+            assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("reason", "initial").timers())
+                .extracting(timer -> timer.getId().getTag("kind") + " " + (long) timer.count())
+                .containsExactlyInAnyOrder("successful 1", "failed 0");
+            assertThat(meterRegistry.get("tokenrefresh.refresh.duration").tag("kind", "successful")
+                .tag("reason", "invalidated").timer().count()).isEqualTo(1);
+            assertThat(meterRegistry.get("tokenrefresh.refreshes").tag("kind", "successful").functionCounter().count())
+                .isEqualTo(2);
+        });
     }
 }
