@@ -15,6 +15,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -274,6 +275,38 @@ class TokenRefreshClientInterceptorTest {
 
         assertThat(server.seen).isEmpty();
         assertThat(refreshes).hasValue(0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aListenerThatThrowsOnTheResponseStillGetsItsClose(Transport transport) throws Exception {
+        TokenRefreshDecorator tokens = TokenRefreshClientInterceptor.decorator("echo", current -> issue());
+        Channel channel = start(transport, tokens);
+        CompletableFuture<Throwable> error = new CompletableFuture<>();
+
+        ClientCalls.asyncUnaryCall(channel.newCall(EchoServer.SAY, CallOptions.DEFAULT), "a",
+            new StreamObserver<String>() {
+                @Override
+                public void onNext(String value) {
+                    throw new IllegalStateException("the caller's observer failed");
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    error.complete(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    error.complete(null);
+                }
+            });
+
+        // as gRPC's own calls do: the call is closed CANCELLED, with the listener's exception as its cause
+        assertThat(error.get(10, TimeUnit.SECONDS)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED);
+            assertThat(e.getStatus().getCause()).hasMessage("the caller's observer failed");
+        });
     }
 
     private TokenRefreshDecorator hungForAMinute() {

@@ -203,13 +203,21 @@ public final class RetryingUnaryCall<ReqT, RespT> extends ClientCall<ReqT, RespT
             context.removeListener(onCancel);
         }
         Runnable close = () -> {
-            if (settled.headers != null) {
-                listener.onHeaders(settled.headers);
+            Status status = settled.status;
+            Metadata trailers = settled.trailers;
+            try {
+                if (settled.headers != null) {
+                    listener.onHeaders(settled.headers);
+                }
+                if (settled.message != null && status.isOk()) {
+                    listener.onMessage((RespT) settled.message);
+                }
+            } catch (RuntimeException | Error e) {
+                // as gRPC's own calls do: a listener that throws still gets its close, CANCELLED with the cause
+                status = Status.CANCELLED.withDescription("the call's listener failed").withCause(e);
+                trailers = new Metadata();
             }
-            if (settled.message != null && settled.status.isOk()) {
-                listener.onMessage((RespT) settled.message);
-            }
-            listener.onClose(settled.status, settled.trailers);
+            listener.onClose(status, trailers);
         };
         Executor executor = options.getExecutor();
         if (executor != null) {
