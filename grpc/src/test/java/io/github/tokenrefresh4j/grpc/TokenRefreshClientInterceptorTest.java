@@ -309,6 +309,43 @@ class TokenRefreshClientInterceptorTest {
         });
     }
 
+    @Test
+    void aDeadlineClosesTheCallOffTheLibrarysSharedScheduler() throws Exception {
+        TokenRefreshDecorator tokens = hungForAMinute();
+        Channel channel = start(Transport.IN_PROCESS, tokens);
+        CompletableFuture<Status> second = new CompletableFuture<>();
+
+        // an async stub's observer (no call executor) that waits, in onError, for another call ended by its deadline:
+        // were it called on the library's one scheduler thread, that other deadline could never fire
+        ClientCalls.asyncUnaryCall(channel.newCall(EchoServer.SAY,
+            CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS)), "a", new StreamObserver<String>() {
+                @Override
+                public void onNext(String value) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    Future<String> other = ClientCalls.futureUnaryCall(channel.newCall(EchoServer.SAY,
+                        CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS)), "b");
+                    try {
+                        other.get(10, TimeUnit.SECONDS);
+                        second.complete(Status.OK);
+                    } catch (ExecutionException e) {
+                        second.complete(Status.fromThrowable(e.getCause()));
+                    } catch (Exception e) {
+                        second.completeExceptionally(e);
+                    }
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+
+        assertThat(second.get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        assertThat(hang.getCount()).isEqualTo(1);
+    }
+
     private TokenRefreshDecorator hungForAMinute() {
         return TokenRefreshDecorator.of("echo", TokenRefreshConfig.custom()
             .refreshOnResult(TokenRefreshClientInterceptor.UNAUTHENTICATED)

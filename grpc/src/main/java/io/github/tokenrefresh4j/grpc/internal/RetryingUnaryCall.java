@@ -17,6 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -143,13 +146,33 @@ public final class RetryingUnaryCall<ReqT, RespT> extends ClientCall<ReqT, RespT
     private void watchDeadlineAndContext() {
         Deadline deadline = earliest(options.getDeadline(), context.getDeadline());
         if (deadline != null) {
-            deadlineTimer = deadline.runOnExpiration(() -> abort(Status.DEADLINE_EXCEEDED.withDescription(
-                "deadline exceeded while waiting for an access token or its attempt")),
+            Runnable expire = () -> abort(Status.DEADLINE_EXCEEDED.withDescription(
+                "deadline exceeded while waiting for an access token or its attempt"));
+            // The scheduler is the library's one shared thread: the listener (which may block) is closed elsewhere.
+            deadlineTimer = deadline.runOnExpiration(() -> offScheduler(expire),
                 tokens.getTokenRefreshConfig().getScheduler());
         }
         Context.CancellationListener onCancel = cancelled -> abort(Contexts.statusFromCancelled(cancelled));
         contextListener = onCancel;
         context.addListener(onCancel, Runnable::run); // a no-op for a context that cannot be cancelled
+    }
+
+    private static void offScheduler(Runnable task) {
+        try {
+            DeadlineThreads.EXECUTOR.execute(task);
+        } catch (Throwable e) { // even an Error (no thread could be started): the call must still be closed
+            task.run();
+        }
+    }
+
+    /** Daemon threads, created on demand and ended after a minute idle, that close calls whose deadline passed. */
+    private static final class DeadlineThreads {
+        static final Executor EXECUTOR = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), runnable -> {
+                Thread thread = new Thread(runnable, "tokenrefresh4j-grpc-deadline");
+                thread.setDaemon(true);
+                return thread;
+            });
     }
 
     private static Deadline earliest(Deadline a, Deadline b) {
