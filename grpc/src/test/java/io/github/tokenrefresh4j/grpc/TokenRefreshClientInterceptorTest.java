@@ -267,6 +267,17 @@ class TokenRefreshClientInterceptorTest {
     }
 
     @Test
+    void refusesADecoratorWhosePredicateThrowsOnACallOutcomeNamingTheParameter() {
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("echo", TokenRefreshConfig.custom()
+            .refreshOnResult(result -> ((String) result).isEmpty()) // written for another client's responses
+            .build(), current -> AccessToken.of("t"));
+        assertThatThrownBy(() -> new TokenRefreshClientInterceptor(tokens))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("tokens 'echo'")
+            .hasCauseInstanceOf(ClassCastException.class);
+    }
+
+    @Test
     void aUnaryCallCancelledBeforeItStartedEndsQuietlyAndSendsNothing() throws Exception {
         TokenRefreshDecorator tokens = TokenRefreshClientInterceptor.decorator("echo", current -> issue());
         Channel channel = start(Transport.IN_PROCESS, tokens);

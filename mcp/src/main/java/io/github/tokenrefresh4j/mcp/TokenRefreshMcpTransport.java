@@ -155,11 +155,17 @@ public final class TokenRefreshMcpTransport {
 
     private static TokenRefreshDecorator checked(TokenRefreshDecorator tokens) {
         Objects.requireNonNull(tokens, "tokens must not be null");
-        if (!tokens.getTokenRefreshConfig().getRefreshOnResult().test(McpBearer.Verdict.REJECTED)) {
-            throw new IllegalArgumentException("tokens '" + tokens.getName() + "' would not recognise a rejected "
-                + "MCP request, so no token would ever be refreshed on a 401: build it with "
-                + "TokenRefreshMcpTransport.decorator(name, refresher) or with "
-                + "refreshOnResult(TokenRefreshMcpTransport.REJECTED)");
+        String refused = "tokens '" + tokens.getName() + "' would not recognise a rejected MCP request, so no token "
+            + "would ever be refreshed on a 401: build it with TokenRefreshMcpTransport.decorator(name, refresher) or "
+            + "with refreshOnResult(TokenRefreshMcpTransport.REJECTED)";
+        boolean recognised;
+        try {
+            recognised = tokens.getTokenRefreshConfig().getRefreshOnResult().test(McpBearer.Verdict.REJECTED);
+        } catch (RuntimeException e) { // a predicate written for another client's responses
+            throw new IllegalArgumentException(refused, e);
+        }
+        if (!recognised) {
+            throw new IllegalArgumentException(refused);
         }
         return tokens;
     }
