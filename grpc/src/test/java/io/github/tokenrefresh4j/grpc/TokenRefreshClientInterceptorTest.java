@@ -357,6 +357,50 @@ class TokenRefreshClientInterceptorTest {
         assertThat(hang.getCount()).isEqualTo(1);
     }
 
+    @Test
+    void callsFailedByOneRefreshAreClosedIndependentlyNotOneAfterAnotherOnTheRefreshersThread() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshClientInterceptor.decorator("echo", current -> {
+            release.await();
+            throw new IllegalStateException("token endpoint down");
+        });
+        Channel channel = start(Transport.IN_PROCESS, tokens);
+        CountDownLatch bothFailed = new CountDownLatch(2);
+        List<CompletableFuture<Boolean>> sawTheOther = List.of(new CompletableFuture<>(), new CompletableFuture<>());
+
+        // async stubs' observers (no call executor) that each wait, in onError, for the other's onError: were they
+        // called one after the other on the thread that ended the refresh, the first would wait in vain
+        for (CompletableFuture<Boolean> saw : sawTheOther) {
+            ClientCalls.asyncUnaryCall(channel.newCall(EchoServer.SAY, CallOptions.DEFAULT), "a",
+                new StreamObserver<String>() {
+                    @Override
+                    public void onNext(String value) {
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        bothFailed.countDown();
+                        try {
+                            saw.complete(bothFailed.await(10, TimeUnit.SECONDS));
+                        } catch (InterruptedException e) {
+                            saw.completeExceptionally(e);
+                        }
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        saw.complete(false);
+                    }
+                });
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 2);
+        release.countDown();
+
+        for (CompletableFuture<Boolean> saw : sawTheOther) {
+            assertThat(saw.get(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
     private TokenRefreshDecorator hungForAMinute() {
         return TokenRefreshDecorator.of("echo", TokenRefreshConfig.custom()
             .refreshOnResult(TokenRefreshClientInterceptor.UNAUTHENTICATED)
