@@ -65,11 +65,18 @@ public final class TokenRefreshClientInterceptor implements ClientInterceptor {
      */
     public TokenRefreshClientInterceptor(TokenRefreshDecorator tokens) {
         this.tokens = Objects.requireNonNull(tokens, "tokens must not be null");
-        if (!tokens.getTokenRefreshConfig().getRefreshOnResult().test(CallOutcome.of(Status.UNAUTHENTICATED))) {
-            throw new IllegalArgumentException("tokens '" + tokens.getName() + "' would not recognise an "
-                + "UNAUTHENTICATED call, so no call would be retried: build it with "
-                + "TokenRefreshClientInterceptor.decorator(name, refresher) or with "
-                + "refreshOnResult(TokenRefreshClientInterceptor.UNAUTHENTICATED)");
+        String refused = "tokens '" + tokens.getName() + "' would not recognise an UNAUTHENTICATED call, so no call "
+            + "would be retried: build it with TokenRefreshClientInterceptor.decorator(name, refresher) or with "
+            + "refreshOnResult(TokenRefreshClientInterceptor.UNAUTHENTICATED)";
+        boolean recognised;
+        try {
+            recognised = tokens.getTokenRefreshConfig().getRefreshOnResult()
+                .test(CallOutcome.of(Status.UNAUTHENTICATED));
+        } catch (RuntimeException e) { // a predicate written for another client's responses
+            throw new IllegalArgumentException(refused, e);
+        }
+        if (!recognised) {
+            throw new IllegalArgumentException(refused);
         }
     }
 

@@ -15,6 +15,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -266,6 +267,17 @@ class TokenRefreshClientInterceptorTest {
     }
 
     @Test
+    void refusesADecoratorWhosePredicateThrowsOnACallOutcomeNamingTheParameter() {
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("echo", TokenRefreshConfig.custom()
+            .refreshOnResult(result -> ((String) result).isEmpty()) // written for another client's responses
+            .build(), current -> AccessToken.of("t"));
+        assertThatThrownBy(() -> new TokenRefreshClientInterceptor(tokens))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("tokens 'echo'")
+            .hasCauseInstanceOf(ClassCastException.class);
+    }
+
+    @Test
     void aUnaryCallCancelledBeforeItStartedEndsQuietlyAndSendsNothing() throws Exception {
         TokenRefreshDecorator tokens = TokenRefreshClientInterceptor.decorator("echo", current -> issue());
         Channel channel = start(Transport.IN_PROCESS, tokens);
@@ -274,6 +286,119 @@ class TokenRefreshClientInterceptorTest {
 
         assertThat(server.seen).isEmpty();
         assertThat(refreshes).hasValue(0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aListenerThatThrowsOnTheResponseStillGetsItsClose(Transport transport) throws Exception {
+        TokenRefreshDecorator tokens = TokenRefreshClientInterceptor.decorator("echo", current -> issue());
+        Channel channel = start(transport, tokens);
+        CompletableFuture<Throwable> error = new CompletableFuture<>();
+
+        ClientCalls.asyncUnaryCall(channel.newCall(EchoServer.SAY, CallOptions.DEFAULT), "a",
+            new StreamObserver<String>() {
+                @Override
+                public void onNext(String value) {
+                    throw new IllegalStateException("the caller's observer failed");
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    error.complete(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    error.complete(null);
+                }
+            });
+
+        // as gRPC's own calls do: the call is closed CANCELLED, with the listener's exception as its cause
+        assertThat(error.get(10, TimeUnit.SECONDS)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED);
+            assertThat(e.getStatus().getCause()).hasMessage("the caller's observer failed");
+        });
+    }
+
+    @Test
+    void aDeadlineClosesTheCallOffTheLibrarysSharedScheduler() throws Exception {
+        TokenRefreshDecorator tokens = hungForAMinute();
+        Channel channel = start(Transport.IN_PROCESS, tokens);
+        CompletableFuture<Status> second = new CompletableFuture<>();
+
+        // an async stub's observer (no call executor) that waits, in onError, for another call ended by its deadline:
+        // were it called on the library's one scheduler thread, that other deadline could never fire
+        ClientCalls.asyncUnaryCall(channel.newCall(EchoServer.SAY,
+            CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS)), "a", new StreamObserver<String>() {
+                @Override
+                public void onNext(String value) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    Future<String> other = ClientCalls.futureUnaryCall(channel.newCall(EchoServer.SAY,
+                        CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS)), "b");
+                    try {
+                        other.get(10, TimeUnit.SECONDS);
+                        second.complete(Status.OK);
+                    } catch (ExecutionException e) {
+                        second.complete(Status.fromThrowable(e.getCause()));
+                    } catch (Exception e) {
+                        second.completeExceptionally(e);
+                    }
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+
+        assertThat(second.get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        assertThat(hang.getCount()).isEqualTo(1);
+    }
+
+    @Test
+    void callsFailedByOneRefreshAreClosedIndependentlyNotOneAfterAnotherOnTheRefreshersThread() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshClientInterceptor.decorator("echo", current -> {
+            release.await();
+            throw new IllegalStateException("token endpoint down");
+        });
+        Channel channel = start(Transport.IN_PROCESS, tokens);
+        CountDownLatch bothFailed = new CountDownLatch(2);
+        List<CompletableFuture<Boolean>> sawTheOther = List.of(new CompletableFuture<>(), new CompletableFuture<>());
+
+        // async stubs' observers (no call executor) that each wait, in onError, for the other's onError: were they
+        // called one after the other on the thread that ended the refresh, the first would wait in vain
+        for (CompletableFuture<Boolean> saw : sawTheOther) {
+            ClientCalls.asyncUnaryCall(channel.newCall(EchoServer.SAY, CallOptions.DEFAULT), "a",
+                new StreamObserver<String>() {
+                    @Override
+                    public void onNext(String value) {
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        bothFailed.countDown();
+                        try {
+                            saw.complete(bothFailed.await(10, TimeUnit.SECONDS));
+                        } catch (InterruptedException e) {
+                            saw.completeExceptionally(e);
+                        }
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        saw.complete(false);
+                    }
+                });
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 2);
+        release.countDown();
+
+        for (CompletableFuture<Boolean> saw : sawTheOther) {
+            assertThat(saw.get(30, TimeUnit.SECONDS)).isTrue();
+        }
     }
 
     private TokenRefreshDecorator hungForAMinute() {

@@ -35,9 +35,11 @@ import java.util.function.Predicate;
  *   <li>The transport replays a request at most once ({@code maxRetries} 1): a request rejected again with the new
  *       token fails with the SDK's {@code McpHttpClientTransportAuthorizationException}.</li>
  *   <li>A request that waits for a refresh holds no thread with the asynchronous customizer and handler
- *       ({@link #requestCustomizer}, {@link #authorizationErrorHandler}); cancelling it (a client's
- *       {@code requestTimeout}, disposing a tool call's {@code Mono}) ends its wait, and the shared refresh goes on
- *       for the others. The synchronous ones block the transport's thread for at most {@code refreshTimeout}.</li>
+ *       ({@link #requestCustomizer}, {@link #authorizationErrorHandler}); a client's {@code requestTimeout} or
+ *       disposing a tool call's {@code Mono} frees its caller at once, and the shared refresh goes on for the others.
+ *       The SDK sends the request on a subscription of its own, which the caller's cancellation does not reach: that
+ *       request may still wait, for at most {@code refreshTimeout}, and be sent once the token arrives. The
+ *       synchronous ones block the transport's thread for at most {@code refreshTimeout}.</li>
  *   <li>When no token can be had, the request fails with the {@link io.github.tokenrefresh4j.TokenRefreshException}
  *       (its message holds no token).</li>
  *   <li>{@link HttpClientSseClientTransport} (the deprecated HTTP+SSE transport) takes a request customizer but no
@@ -155,11 +157,17 @@ public final class TokenRefreshMcpTransport {
 
     private static TokenRefreshDecorator checked(TokenRefreshDecorator tokens) {
         Objects.requireNonNull(tokens, "tokens must not be null");
-        if (!tokens.getTokenRefreshConfig().getRefreshOnResult().test(McpBearer.Verdict.REJECTED)) {
-            throw new IllegalArgumentException("tokens '" + tokens.getName() + "' would not recognise a rejected "
-                + "MCP request, so no token would ever be refreshed on a 401: build it with "
-                + "TokenRefreshMcpTransport.decorator(name, refresher) or with "
-                + "refreshOnResult(TokenRefreshMcpTransport.REJECTED)");
+        String refused = "tokens '" + tokens.getName() + "' would not recognise a rejected MCP request, so no token "
+            + "would ever be refreshed on a 401: build it with TokenRefreshMcpTransport.decorator(name, refresher) or "
+            + "with refreshOnResult(TokenRefreshMcpTransport.REJECTED)";
+        boolean recognised;
+        try {
+            recognised = tokens.getTokenRefreshConfig().getRefreshOnResult().test(McpBearer.Verdict.REJECTED);
+        } catch (RuntimeException e) { // a predicate written for another client's responses
+            throw new IllegalArgumentException(refused, e);
+        }
+        if (!recognised) {
+            throw new IllegalArgumentException(refused);
         }
         return tokens;
     }

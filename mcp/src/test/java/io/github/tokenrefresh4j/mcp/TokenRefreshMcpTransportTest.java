@@ -261,6 +261,17 @@ class TokenRefreshMcpTransportTest {
             .contains("tools").doesNotContain("s3cr3t");
     }
 
+    @Test
+    void refusesADecoratorWhosePredicateThrowsOnAVerdictNamingTheParameter() {
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("tools", TokenRefreshConfig.custom()
+            .refreshOnResult(result -> ((String) result).isEmpty()) // written for another client's responses
+            .build(), current -> AccessToken.of("t"));
+        assertThatThrownBy(() -> TokenRefreshMcpTransport.authorizationErrorHandler(tokens))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("tokens 'tools'")
+            .hasCauseInstanceOf(ClassCastException.class);
+    }
+
     private static List<Throwable> causes(Throwable t) {
         List<Throwable> chain = new ArrayList<>();
         for (Throwable c = t; c != null && !chain.contains(c); c = c.getCause()) {

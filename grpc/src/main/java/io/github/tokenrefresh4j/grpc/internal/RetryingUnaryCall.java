@@ -17,6 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -118,8 +121,17 @@ public final class RetryingUnaryCall<ReqT, RespT> extends ClientCall<ReqT, RespT
         watchDeadlineAndContext();
         CompletionStage<CallOutcome> stage = tokens.executeCompletionStage(this::attempt);
         outcome = stage.toCompletableFuture();
-        stage.whenComplete((result, failure) -> deliver(failure == null ? result
-            : CallOutcome.of(GrpcBearer.failureStatus(failure))));
+        stage.whenComplete((result, failure) -> {
+            if (failure == null) {
+                deliver(result);
+            } else if (options.getExecutor() != null) {
+                deliver(CallOutcome.of(GrpcBearer.failureStatus(failure))); // closed through the call's executor
+            } else if (!delivered.get()) { // not a wait that the caller's cancel or deadline ended
+                // No token: this runs on the thread that ended the shared refresh, one waiting call after another;
+                // each listener is closed on a thread of its own, so that one that blocks holds no other.
+                elsewhere(() -> deliver(CallOutcome.of(GrpcBearer.failureStatus(failure))));
+            }
+        });
     }
 
     @Override
@@ -143,13 +155,37 @@ public final class RetryingUnaryCall<ReqT, RespT> extends ClientCall<ReqT, RespT
     private void watchDeadlineAndContext() {
         Deadline deadline = earliest(options.getDeadline(), context.getDeadline());
         if (deadline != null) {
-            deadlineTimer = deadline.runOnExpiration(() -> abort(Status.DEADLINE_EXCEEDED.withDescription(
-                "deadline exceeded while waiting for an access token or its attempt")),
+            Runnable expire = () -> abort(Status.DEADLINE_EXCEEDED.withDescription(
+                "deadline exceeded while waiting for an access token or its attempt"));
+            // The scheduler is the library's one shared thread: the listener (which may block) is closed elsewhere.
+            deadlineTimer = deadline.runOnExpiration(() -> elsewhere(expire),
                 tokens.getTokenRefreshConfig().getScheduler());
         }
         Context.CancellationListener onCancel = cancelled -> abort(Contexts.statusFromCancelled(cancelled));
         contextListener = onCancel;
         context.addListener(onCancel, Runnable::run); // a no-op for a context that cannot be cancelled
+    }
+
+    /** Runs a task that closes a call (user code) on a thread of {@link CloseThreads}. */
+    private static void elsewhere(Runnable task) {
+        try {
+            CloseThreads.EXECUTOR.execute(task);
+        } catch (Throwable e) { // even an Error (no thread could be started): the call must still be closed
+            task.run();
+        }
+    }
+
+    /**
+     * Daemon threads, created on demand and ended after a minute idle, that close calls without a call executor
+     * whose deadline passed or that could get no token: never the library's shared scheduler or refresher threads.
+     */
+    private static final class CloseThreads {
+        static final Executor EXECUTOR = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), runnable -> {
+                Thread thread = new Thread(runnable, "tokenrefresh4j-grpc-close");
+                thread.setDaemon(true);
+                return thread;
+            });
     }
 
     private static Deadline earliest(Deadline a, Deadline b) {
@@ -203,13 +239,21 @@ public final class RetryingUnaryCall<ReqT, RespT> extends ClientCall<ReqT, RespT
             context.removeListener(onCancel);
         }
         Runnable close = () -> {
-            if (settled.headers != null) {
-                listener.onHeaders(settled.headers);
+            Status status = settled.status;
+            Metadata trailers = settled.trailers;
+            try {
+                if (settled.headers != null) {
+                    listener.onHeaders(settled.headers);
+                }
+                if (settled.message != null && status.isOk()) {
+                    listener.onMessage((RespT) settled.message);
+                }
+            } catch (RuntimeException | Error e) {
+                // as gRPC's own calls do: a listener that throws still gets its close, CANCELLED with the cause
+                status = Status.CANCELLED.withDescription("the call's listener failed").withCause(e);
+                trailers = new Metadata();
             }
-            if (settled.message != null && settled.status.isOk()) {
-                listener.onMessage((RespT) settled.message);
-            }
-            listener.onClose(settled.status, settled.trailers);
+            listener.onClose(status, trailers);
         };
         Executor executor = options.getExecutor();
         if (executor != null) {
