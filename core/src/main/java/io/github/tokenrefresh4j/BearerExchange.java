@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j;
 
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -215,9 +216,21 @@ public final class BearerExchange<Q, R> {
         Objects.requireNonNull(tokens, "tokens must not be null");
         Objects.requireNonNull(send, "send must not be null");
         if (hasOwnCredentials(request)) {
-            return send.apply(request);
+            return sendOnce(send, request);
         }
         return tokens.executeCompletionStage(token -> send.apply(attach(request, token)));
+    }
+
+    /** As the decorator treats a decorated send: what it throws or a null stage fails the returned stage. */
+    private static <Q, R> CompletionStage<R> sendOnce(Function<? super Q, ? extends CompletionStage<R>> send,
+                                                      Q request) {
+        try {
+            CompletionStage<R> stage = send.apply(request);
+            return stage != null ? stage : CompletableFuture.failedFuture(
+                new NullPointerException("send returned null instead of a CompletionStage"));
+        } catch (Throwable t) {
+            return CompletableFuture.failedFuture(t);
+        }
     }
 
     /** Rethrows unchanged: the decorator throws only unchecked exceptions of its own, and what {@code send} threw. */
