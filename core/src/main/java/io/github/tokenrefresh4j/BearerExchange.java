@@ -129,18 +129,21 @@ public final class BearerExchange<Q, R> {
     /**
      * @param request a request
      * @return whether it carries its own credentials and must be sent unchanged
+     * @throws NullPointerException if {@code request} is null
      */
     public boolean hasOwnCredentials(Q request) {
-        return ownCredentials.test(request);
+        return ownCredentials.test(Objects.requireNonNull(request, "request must not be null"));
     }
 
     /**
      * @param request a request
      * @param token   the token to present
      * @return the request to send, carrying {@code Authorization: Bearer} with the token
+     * @throws NullPointerException naming the parameter that is null
      */
     public Q attach(Q request, AccessToken token) {
-        return attach.apply(request, token);
+        return attach.apply(Objects.requireNonNull(request, "request must not be null"),
+            Objects.requireNonNull(token, "token must not be null"));
     }
 
     /**

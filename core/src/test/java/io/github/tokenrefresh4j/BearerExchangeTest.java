@@ -139,6 +139,20 @@ class BearerExchangeTest {
     }
 
     @Test
+    void nullRequestOrTokenIsRefusedNamingTheParameter() {
+        assertThatThrownBy(() -> EXCHANGE.execute(tokens, null, this::rejectFirstToken))
+            .isInstanceOf(NullPointerException.class).hasMessage("request must not be null");
+        assertThatThrownBy(() -> EXCHANGE.executeOnce(tokens, null, this::rejectFirstToken))
+            .isInstanceOf(NullPointerException.class).hasMessage("request must not be null");
+        assertThatThrownBy(() -> EXCHANGE.executeAsync(tokens, null,
+                request -> CompletableFuture.completedFuture(rejectFirstToken(request))))
+            .isInstanceOf(NullPointerException.class).hasMessage("request must not be null");
+        assertThatThrownBy(() -> EXCHANGE.attach(Map.of(), null))
+            .isInstanceOf(NullPointerException.class).hasMessage("token must not be null");
+        assertThat(sent).isEmpty();
+    }
+
+    @Test
     void buildNamesTheMissingPart() {
         assertThatThrownBy(() -> BearerExchange.<Map<String, String>, Reply>builder(Reply.class)
             .status(reply -> reply.status).challenges(reply -> reply.challenges).build())
