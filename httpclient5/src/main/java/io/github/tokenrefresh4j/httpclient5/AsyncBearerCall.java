@@ -124,6 +124,9 @@ final class AsyncBearerCall {
             }
         } catch (HttpException | IOException | RuntimeException e) {
             fail(e);
+        } catch (Error e) {
+            // this runs in a stage's callback, which would swallow it: the caller hears it or nobody does
+            fail(new IOException(e));
         }
     }
 
