@@ -171,6 +171,30 @@ class TokenRefreshAsyncExecChainHandlerTest extends BearerAdapterContract {
         assertThat(api.authorizations()).containsExactly("Bearer t1", "Bearer t2");
     }
 
+    @Test
+    void attemptFailedWithACancellationExceptionFromBelowFailsTheRequestInsteadOfLeavingItPending()
+        throws Exception {
+        api = BearerTestServer.start((path, authorization) -> true);
+        refresher = HoldingRefresher.tokens();
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("orders-api",
+            TokenRefreshExecChainHandler.configure(TokenRefreshConfig.custom()).build(), refresher);
+        client = HttpAsyncClients.custom()
+            .addExecInterceptorFirst(TokenRefreshExecChainHandler.NAME, new TokenRefreshAsyncExecChainHandler(tokens))
+            .addExecInterceptorAfter(TokenRefreshExecChainHandler.NAME, "cancelled-below",
+                (request, entityProducer, scope, chain, callback) ->
+                    callback.failed(new CancellationException("a scheduled re-execution was cancelled")))
+            .build();
+        client.start();
+
+        Future<SimpleHttpResponse> response = client.execute(SimpleRequestBuilder.get(api.uri("/orders")).build(),
+            null);
+
+        assertThatThrownBy(() -> response.get(20, TimeUnit.SECONDS))
+            .as("the request ends instead of waiting forever")
+            .isInstanceOf(ExecutionException.class)
+            .hasCauseInstanceOf(CancellationException.class);
+    }
+
     private static final class ConsumerError extends Error {
         ConsumerError() {
             super("the caller's consumer failed");
