@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j;
 
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -128,18 +129,21 @@ public final class BearerExchange<Q, R> {
     /**
      * @param request a request
      * @return whether it carries its own credentials and must be sent unchanged
+     * @throws NullPointerException if {@code request} is null
      */
     public boolean hasOwnCredentials(Q request) {
-        return ownCredentials.test(request);
+        return ownCredentials.test(Objects.requireNonNull(request, "request must not be null"));
     }
 
     /**
      * @param request a request
      * @param token   the token to present
      * @return the request to send, carrying {@code Authorization: Bearer} with the token
+     * @throws NullPointerException naming the parameter that is null
      */
     public Q attach(Q request, AccessToken token) {
-        return attach.apply(request, token);
+        return attach.apply(Objects.requireNonNull(request, "request must not be null"),
+            Objects.requireNonNull(token, "token must not be null"));
     }
 
     /**
@@ -215,9 +219,21 @@ public final class BearerExchange<Q, R> {
         Objects.requireNonNull(tokens, "tokens must not be null");
         Objects.requireNonNull(send, "send must not be null");
         if (hasOwnCredentials(request)) {
-            return send.apply(request);
+            return sendOnce(send, request);
         }
         return tokens.executeCompletionStage(token -> send.apply(attach(request, token)));
+    }
+
+    /** As the decorator treats a decorated send: what it throws or a null stage fails the returned stage. */
+    private static <Q, R> CompletionStage<R> sendOnce(Function<? super Q, ? extends CompletionStage<R>> send,
+                                                      Q request) {
+        try {
+            CompletionStage<R> stage = send.apply(request);
+            return stage != null ? stage : CompletableFuture.failedFuture(
+                new NullPointerException("send returned null instead of a CompletionStage"));
+        } catch (Throwable t) {
+            return CompletableFuture.failedFuture(t);
+        }
     }
 
     /** Rethrows unchanged: the decorator throws only unchecked exceptions of its own, and what {@code send} threw. */

@@ -3,10 +3,13 @@ package io.github.tokenrefresh4j;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -117,6 +120,36 @@ class BearerExchangeTest {
 
         assertThat(reply.status).isEqualTo(200);
         assertThat(sent).containsExactly("Bearer t1", "Bearer t2");
+    }
+
+    @Test
+    void asyncRequestWithItsOwnCredentialsWhoseSendThrowsFailsTheStageInsteadOfThrowing() {
+        IllegalStateException failure = new IllegalStateException("client closed");
+
+        CompletionStage<Reply> reply = EXCHANGE.executeAsync(tokens, Map.of("Authorization", "Basic abc"),
+            request -> {
+                throw failure;
+            });
+
+        assertThat(reply.toCompletableFuture()).failsWithin(Duration.ofSeconds(10))
+            .withThrowableOfType(ExecutionException.class).havingCause().isSameAs(failure);
+        assertThat(EXCHANGE.executeAsync(tokens, Map.of("Authorization", "Basic abc"), request -> null)
+            .toCompletableFuture()).failsWithin(Duration.ofSeconds(10))
+            .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void nullRequestOrTokenIsRefusedNamingTheParameter() {
+        assertThatThrownBy(() -> EXCHANGE.execute(tokens, null, this::rejectFirstToken))
+            .isInstanceOf(NullPointerException.class).hasMessage("request must not be null");
+        assertThatThrownBy(() -> EXCHANGE.executeOnce(tokens, null, this::rejectFirstToken))
+            .isInstanceOf(NullPointerException.class).hasMessage("request must not be null");
+        assertThatThrownBy(() -> EXCHANGE.executeAsync(tokens, null,
+                request -> CompletableFuture.completedFuture(rejectFirstToken(request))))
+            .isInstanceOf(NullPointerException.class).hasMessage("request must not be null");
+        assertThatThrownBy(() -> EXCHANGE.attach(Map.of(), null))
+            .isInstanceOf(NullPointerException.class).hasMessage("token must not be null");
+        assertThat(sent).isEmpty();
     }
 
     @Test

@@ -18,7 +18,6 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -98,9 +97,11 @@ final class AsyncBearerCall {
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-            if (cause instanceof PassedOn || cause instanceof CancellationException) {
-                return; // the caller has its response already, or was failed when it cancelled
+            if (cause instanceof PassedOn) {
+                return; // the caller has its response already
             }
+            // a cancel() failed the caller already, so this is a no-op for it; a CancellationException from below
+            // (a scheduled re-execution cancelled, say) must reach the caller
             fail(cause instanceof Exception ? (Exception) cause : new IOException(cause));
             return;
         }
@@ -124,15 +125,18 @@ final class AsyncBearerCall {
             }
         } catch (HttpException | IOException | RuntimeException e) {
             fail(e);
+        } catch (Error e) {
+            // this runs in a stage's callback, which would swallow it: the caller hears it or nobody does
+            fail(new IOException(e));
         }
     }
 
     private boolean cancel() {
+        fail(new InterruptedIOException(CANCELLED)); // first, so that the caller hears this and not the cancel below
         CompletableFuture<HttpResponse> settled = outcome;
         if (settled != null) {
             settled.cancel(false); // ends this call's wait; a shared refresh goes on
         }
-        fail(new InterruptedIOException(CANCELLED));
         return true;
     }
 

@@ -13,6 +13,14 @@ import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http.nio.CapacityChannel;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.entity.AsyncEntityProducerWrapper;
 import org.apache.hc.core5.http.nio.entity.AsyncEntityProducers;
@@ -20,7 +28,10 @@ import org.apache.hc.core5.http.nio.support.AsyncRequestBuilder;
 import org.apache.hc.core5.io.CloseMode;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -141,6 +152,99 @@ class TokenRefreshAsyncExecChainHandlerTest extends BearerAdapterContract {
         assertThat(response.getCode()).isEqualTo(401);
         assertThat(api.authorizations()).containsExactly("Bearer t1");
         assertThat(refresher.calls).hasValue(1);
+    }
+
+    @Test
+    void errorThrownByTheCallersConsumerOnAReplayedRejectionFailsTheRequestInsteadOfLeavingItPending()
+        throws Exception {
+        api = BearerTestServer.start((path, authorization) -> false);
+        refresher = HoldingRefresher.tokens();
+        tokens(Duration.ofSeconds(30));
+        AsyncRequestProducer get = AsyncRequestBuilder.get(api.uri("/orders")).build();
+
+        Future<SimpleHttpResponse> response = client.execute(get, new ThrowingOn401(), null);
+
+        assertThatThrownBy(() -> response.get(20, TimeUnit.SECONDS))
+            .as("the request ends instead of waiting forever")
+            .isInstanceOf(ExecutionException.class)
+            .hasRootCauseInstanceOf(ConsumerError.class);
+        assertThat(api.authorizations()).containsExactly("Bearer t1", "Bearer t2");
+    }
+
+    @Test
+    void attemptFailedWithACancellationExceptionFromBelowFailsTheRequestInsteadOfLeavingItPending()
+        throws Exception {
+        api = BearerTestServer.start((path, authorization) -> true);
+        refresher = HoldingRefresher.tokens();
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("orders-api",
+            TokenRefreshExecChainHandler.configure(TokenRefreshConfig.custom()).build(), refresher);
+        client = HttpAsyncClients.custom()
+            .addExecInterceptorFirst(TokenRefreshExecChainHandler.NAME, new TokenRefreshAsyncExecChainHandler(tokens))
+            .addExecInterceptorAfter(TokenRefreshExecChainHandler.NAME, "cancelled-below",
+                (request, entityProducer, scope, chain, callback) ->
+                    callback.failed(new CancellationException("a scheduled re-execution was cancelled")))
+            .build();
+        client.start();
+
+        Future<SimpleHttpResponse> response = client.execute(SimpleRequestBuilder.get(api.uri("/orders")).build(),
+            null);
+
+        assertThatThrownBy(() -> response.get(20, TimeUnit.SECONDS))
+            .as("the request ends instead of waiting forever")
+            .isInstanceOf(ExecutionException.class)
+            .hasCauseInstanceOf(CancellationException.class);
+    }
+
+    private static final class ConsumerError extends Error {
+        ConsumerError() {
+            super("the caller's consumer failed");
+        }
+    }
+
+    /** A response consumer that throws an {@link Error} when it is handed a 401. */
+    private static final class ThrowingOn401 implements AsyncResponseConsumer<SimpleHttpResponse> {
+        private final AsyncResponseConsumer<SimpleHttpResponse> delegate = SimpleResponseConsumer.create();
+
+        @Override
+        public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext context,
+                                    FutureCallback<SimpleHttpResponse> resultCallback)
+            throws HttpException, IOException {
+            if (response.getCode() == 401) {
+                throw new ConsumerError();
+            }
+            delegate.consumeResponse(response, entityDetails, context, resultCallback);
+        }
+
+        @Override
+        public void informationResponse(HttpResponse response, HttpContext context)
+            throws HttpException, IOException {
+            delegate.informationResponse(response, context);
+        }
+
+        @Override
+        public void failed(Exception cause) {
+            delegate.failed(cause);
+        }
+
+        @Override
+        public void updateCapacity(CapacityChannel capacityChannel) throws IOException {
+            delegate.updateCapacity(capacityChannel);
+        }
+
+        @Override
+        public void consume(ByteBuffer src) throws IOException {
+            delegate.consume(src);
+        }
+
+        @Override
+        public void streamEnd(List<? extends Header> trailers) throws HttpException, IOException {
+            delegate.streamEnd(trailers);
+        }
+
+        @Override
+        public void releaseResources() {
+            delegate.releaseResources();
+        }
     }
 
     /** A body producer that cannot start over, as one streaming from a source that is read once. */

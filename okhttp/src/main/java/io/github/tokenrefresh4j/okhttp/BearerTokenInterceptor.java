@@ -42,6 +42,9 @@ import java.util.function.Predicate;
  *   <li>The rejected response that the decorator discards to send the call again is closed first (a
  *       {@code Response} is {@link AutoCloseable}; see {@link TokenRefreshConfig#getConsumeResultBeforeRetryAttempt()}),
  *       as OkHttp requires before an interceptor proceeds a second time.</li>
+ *   <li>A request whose body is one-shot ({@code RequestBody.isOneShot()}) is sent once, with the token: a rejection
+ *       reaches the caller unchanged, and the decorator takes no verdict from it (the next call that can be sent
+ *       again finds the token rejected), as OkHttp itself never sends a one-shot body twice.</li>
  *   <li>When the call cannot get a token, the {@link TokenRefreshException} reaches OkHttp as the cause of an
  *       {@link IOException}, the type OkHttp expects from an interceptor.</li>
  * </ul>
@@ -93,6 +96,16 @@ public final class BearerTokenInterceptor implements Interceptor {
         Request request = chain.request();
         if (EXCHANGE.hasOwnCredentials(request)) {
             return chain.proceed(request);
+        }
+        if (request.body() != null && request.body().isOneShot()) {
+            Predicate<Object> rejection = tokens.getTokenRefreshConfig().getRefreshOnResult();
+            return CallBoundExecution.execute(tokens, chain.call(), token -> {
+                Response response = chain.proceed(EXCHANGE.attach(request, token));
+                if (rejection.test(response)) {
+                    throw new CallBoundExecution.Unjudged(response); // no verdict, no second write of the body
+                }
+                return response;
+            });
         }
         return CallBoundExecution.execute(tokens, chain.call(),
             token -> chain.proceed(EXCHANGE.attach(request, token)));

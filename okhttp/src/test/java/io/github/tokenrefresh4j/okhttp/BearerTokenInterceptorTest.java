@@ -62,6 +62,45 @@ class BearerTokenInterceptorTest {
     }
 
     @Test
+    void oneShotBodyIsSentOnceAndItsRejectionReachesTheCaller() throws IOException, InterruptedException {
+        TokenRefreshDecorator tokens = BearerTokenInterceptor.decorator("orders-api",
+            current -> AccessToken.of("token-" + refreshes.incrementAndGet()));
+        client = clients.addInterceptor(new BearerTokenInterceptor(tokens)).build();
+        api.enqueue(invalidToken());
+        api.enqueue(new MockResponse.Builder().code(200).body("[]").build());
+        AtomicInteger writes = new AtomicInteger();
+        RequestBody oneShot = new RequestBody() {
+            @Override
+            public MediaType contentType() {
+                return MediaType.get("application/octet-stream");
+            }
+
+            @Override
+            public void writeTo(okio.BufferedSink sink) throws IOException {
+                if (writes.incrementAndGet() > 1) {
+                    throw new IOException("a one-shot body was written twice");
+                }
+                sink.write(new byte[] {1, 2, 3});
+            }
+
+            @Override
+            public boolean isOneShot() {
+                return true;
+            }
+        };
+
+        try (Response response = client.newCall(new Request.Builder().url(api.url("/orders")).post(oneShot).build())
+            .execute()) {
+            assertThat(response.code()).isEqualTo(401);
+        }
+
+        assertThat(writes).as("the body was written once").hasValue(1);
+        assertThat(api.getRequestCount()).isEqualTo(1);
+        assertThat(refreshes).hasValue(1);
+        assertThat(tokens.getMetrics().getNumberOfRejectedTokens()).as("no verdict from it").isZero();
+    }
+
+    @Test
     void rejectedCallIsSentAgainWithTheNewToken() throws IOException, InterruptedException {
         TokenRefreshDecorator tokens = BearerTokenInterceptor.decorator("orders-api",
             current -> AccessToken.of("token-" + refreshes.incrementAndGet()));
