@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import static io.github.tokenrefresh4j.micrometer.TokenRefreshObservations.NAME_KEY;
 import static io.github.tokenrefresh4j.micrometer.TokenRefreshObservations.OUTCOME_KEY;
@@ -41,6 +43,7 @@ import static io.github.tokenrefresh4j.micrometer.TokenRefreshObservations.REASO
  */
 final class ObservedRefreshes {
 
+    private static final Logger LOG = Logger.getLogger(ObservedRefreshes.class.getName());
     private static final String SUCCESSFUL = "successful";
     private static final String FAILED = "failed";
     /** The captured context of the task this thread runs, for the refresher it calls. */
@@ -101,22 +104,44 @@ final class ObservedRefreshes {
             RefreshReason reason = reasonFrom(from);
             // A background refresh is a root: set explicitly, over whatever this executor thread has in scope.
             Observation parent = task == null || reason == RefreshReason.AHEAD ? null : task.parent;
-            Observation observation = Observation.createNotStarted(TokenRefreshObservations.REFRESH_OBSERVATION,
-                    registry)
-                .parentObservation(parent)
-                .lowCardinalityKeyValue(NAME_KEY, name)
-                .lowCardinalityKeyValue(REASON_KEY, tag(reason));
-            observation.start();
+            Observation observation;
+            try {
+                observation = Observation.createNotStarted(TokenRefreshObservations.REFRESH_OBSERVATION, registry)
+                    .parentObservation(parent)
+                    .lowCardinalityKeyValue(NAME_KEY, name)
+                    .lowCardinalityKeyValue(REASON_KEY, tag(reason));
+                observation.start();
+            } catch (RuntimeException brokenHandler) {
+                LOG.log(Level.WARNING, "an ObservationHandler threw when the refresh of '" + name + "' started; "
+                    + "the refresh runs unobserved", brokenHandler);
+                return delegate.refresh(from); // tracing never fails a refresh
+            }
             current.set(observation);
             if (task != null) {
                 task.started = observation;
             }
-            try (Observation.Scope ignored = observation.openScope()) {
+            Observation.Scope scope = null;
+            try {
+                scope = observation.openScope();
+            } catch (RuntimeException brokenHandler) {
+                LOG.log(Level.WARNING, "an ObservationHandler threw when the refresh of '" + name + "' opened "
+                    + "its scope", brokenHandler);
+            }
+            try {
                 AccessToken token = delegate.refresh(from);
                 if (task != null && token != null) {
                     task.outcome = SUCCESSFUL;
                 }
                 return token;
+            } finally {
+                if (scope != null) {
+                    try {
+                        scope.close();
+                    } catch (RuntimeException brokenHandler) { // the token obtained is not lost to it
+                        LOG.log(Level.WARNING, "an ObservationHandler threw when the refresh of '" + name
+                            + "' closed its scope", brokenHandler);
+                    }
+                }
             }
         };
     }
@@ -158,12 +183,18 @@ final class ObservedRefreshes {
         }
     }
 
+    /** Stops one observation; a handler that throws is logged, so that the other observations are stopped too. */
     private static void stop(Observation observation, String outcome, RefreshReason reason) {
-        observation.lowCardinalityKeyValue(OUTCOME_KEY, outcome);
-        if (reason != null) {
-            observation.lowCardinalityKeyValue(REASON_KEY, tag(reason));
+        try {
+            observation.lowCardinalityKeyValue(OUTCOME_KEY, outcome);
+            if (reason != null) {
+                observation.lowCardinalityKeyValue(REASON_KEY, tag(reason));
+            }
+            observation.stop();
+        } catch (RuntimeException brokenHandler) {
+            LOG.log(Level.WARNING, "an ObservationHandler threw when the observation "
+                + observation.getContext().getName() + " stopped", brokenHandler);
         }
-        observation.stop();
     }
 
     /**

@@ -251,6 +251,59 @@ class TokenRefreshObservationsTest {
     }
 
     @Test
+    void aThrowingObservationHandlerNeitherFailsTheRefreshNorLeavesAWaitOpen() throws Exception {
+        TestObservationRegistry throwing = TestObservationRegistry.create();
+        List<Observation.Context> waitsStopped = new CopyOnWriteArrayList<>();
+        throwing.observationConfig().observationHandler(new ObservationHandler<>() {
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+
+            @Override
+            public void onStart(Observation.Context context) {
+                if (context.getName().equals(TokenRefreshObservations.REFRESH_OBSERVATION)
+                    && issued.get() == 0) {
+                    throw new IllegalStateException("a broken tracing handler");
+                }
+            }
+
+            @Override
+            public void onStop(Observation.Context context) {
+                if (context.getName().equals(TokenRefreshObservations.WAIT_OBSERVATION)) {
+                    waitsStopped.add(context);
+                } else if (context.getName().equals(TokenRefreshObservations.REFRESH_OBSERVATION)) {
+                    throw new IllegalStateException("a broken tracing handler");
+                }
+            }
+        });
+        TokenRefreshObservations observations = TokenRefreshObservations.of(throwing);
+
+        // onStart throws: the refresh still obtains its token
+        TokenRefreshDecorator first = observations.decorator("orders-api", config(), current -> newToken());
+        assertThat(first.executeFunction(AccessToken::value)).isEqualTo("secret-token-1");
+
+        // onStop of the refresh throws: the call that waited for it still has its wait stopped
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        TokenRefreshDecorator second = observations.decorator("billing-api", config(), current -> {
+            started.countDown();
+            release.await();
+            return newToken();
+        });
+        CompletableFuture<String> starter = CompletableFuture.supplyAsync(
+            () -> second.executeFunction(AccessToken::value), callers);
+        assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> joiner = CompletableFuture.supplyAsync(
+            () -> second.executeFunction(AccessToken::value), callers);
+        await().atMost(Duration.ofSeconds(20)).until(() -> second.getMetrics().getNumberOfCoalescedCalls() == 1);
+        release.countDown();
+        assertThat(starter.get(20, TimeUnit.SECONDS)).isEqualTo("secret-token-2");
+        assertThat(joiner.get(20, TimeUnit.SECONDS)).isEqualTo("secret-token-2");
+        assertThat(waitsStopped).hasSize(1);
+    }
+
+    @Test
     void noopRegistryBuildsTheDecoratorAsWithoutObservations() {
         TokenRefreshConfig config = config();
         TokenRefreshDecorator tokens = TokenRefreshObservations.of(ObservationRegistry.NOOP)
