@@ -36,7 +36,8 @@ import static io.github.tokenrefresh4j.micrometer.TokenRefreshObservations.REASO
  *   <li>The decorator's success or failure event (published on that thread right after the refresher returns, or
  *       by the timeout on another) sets the outcome and the reason and stops it, and stops every wait.</li>
  *   <li>A refresher call that ends with no event (its late token was discarded, its failure was already counted by
- *       the timeout) is stopped when its task ends, with what the refresher call said.</li>
+ *       the timeout) is stopped when its task ends, with what the refresher call said; so is a wait that joined
+ *       as the timeout released the refresh, if no refresh is in flight then.</li>
  * </ol>
  * {@link #current} holds the running refresh observation: the decorator runs at most one refresher call at a time,
  * and whoever takes it out of {@link #current} stops it, once.
@@ -57,6 +58,8 @@ final class ObservedRefreshes {
     private final Queue<Observation> waits = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean currentTokenRejected = new AtomicBoolean();
     private volatile String lastOutcome = SUCCESSFUL;
+    /** The decorator observed, once built; null for a registry entry that was not built with these wrappers. */
+    private volatile TokenRefreshDecorator decorator;
 
     ObservedRefreshes(ObservationRegistry registry, String name, TokenRefreshConfig config) {
         this.registry = registry;
@@ -90,8 +93,16 @@ final class ObservedRefreshes {
                         TASK.set(outer);
                     }
                     Observation started = captured.started;
-                    if (started != null && current.compareAndSet(started, null)) {
-                        stop(started, captured.outcome, null);
+                    if (started != null) {
+                        if (current.compareAndSet(started, null)) {
+                            stop(started, captured.outcome, null);
+                        }
+                        // A wait that joined as a timeout released its refresh was enqueued after that end
+                        // stopped the others; a timed-out call that fails ends with no event: stopped here.
+                        TokenRefreshDecorator bound = decorator;
+                        if (bound != null && !bound.getMetrics().isRefreshInFlight()) {
+                            stopWaits(lastOutcome);
+                        }
                     }
                 }
             });
@@ -147,6 +158,7 @@ final class ObservedRefreshes {
     }
 
     void bindTo(TokenRefreshDecorator decorator) {
+        this.decorator = decorator;
         decorator.getEventPublisher()
             .onRefreshSucceeded(event -> ended(SUCCESSFUL, event.getReason()))
             .onRefreshFailed(event -> ended(FAILED, event.getReason()))
@@ -165,6 +177,10 @@ final class ObservedRefreshes {
         if (refresh != null) {
             stop(refresh, outcome, reason);
         }
+        stopWaits(outcome);
+    }
+
+    private void stopWaits(String outcome) {
         for (Observation wait; (wait = waits.poll()) != null; ) {
             stop(wait, outcome, null);
         }

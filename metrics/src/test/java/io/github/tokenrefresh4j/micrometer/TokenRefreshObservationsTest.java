@@ -304,6 +304,63 @@ class TokenRefreshObservationsTest {
     }
 
     @Test
+    void aWaitThatJoinsAsTheTimeoutReleasesItsRefreshStopsWhenTheTimedOutRefresherCallFails() throws Exception {
+        TestObservationRegistry held = TestObservationRegistry.create();
+        List<Observation.Context> waitsStopped = new CopyOnWriteArrayList<>();
+        CountDownLatch waitStarting = new CountDownLatch(1);
+        CountDownLatch letWaitStart = new CountDownLatch(1);
+        held.observationConfig().observationHandler(new ObservationHandler<>() {
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+
+            @Override
+            public void onStart(Observation.Context context) {
+                if (context.getName().equals(TokenRefreshObservations.WAIT_OBSERVATION)) {
+                    waitStarting.countDown(); // the joining call is past the decorator's coalescing
+                    try {
+                        letWaitStart.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+
+            @Override
+            public void onStop(Observation.Context context) {
+                if (context.getName().equals(TokenRefreshObservations.WAIT_OBSERVATION)) {
+                    waitsStopped.add(context);
+                }
+            }
+        });
+        ManualScheduler scheduler = new ManualScheduler();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshObservations.of(held).decorator("orders-api",
+            TokenRefreshConfig.from(config()).scheduler(scheduler).build(), current -> {
+                started.countDown();
+                release.await();
+                throw new IllegalStateException("the token endpoint answered 503");
+            });
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(
+            () -> tokens.executeFunction(AccessToken::value), callers);
+        assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> joiner = CompletableFuture.supplyAsync(
+            () -> tokens.executeFunction(AccessToken::value), callers);
+        assertThat(waitStarting.await(20, TimeUnit.SECONDS)).isTrue();
+
+        scheduler.takeScheduled().run(); // the timeout releases both calls while the refresher still runs
+        assertThatThrownBy(() -> first.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(TokenRefreshException.class);
+        letWaitStart.countDown(); // the joiner's wait starts after the timeout stopped the others
+        assertThatThrownBy(() -> joiner.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(TokenRefreshException.class);
+        release.countDown(); // the abandoned refresher call fails: the decorator publishes no event for it
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> waitsStopped.size() == 1);
+        assertThat(key(waitsStopped.get(0), "outcome")).isEqualTo("failed");
+    }
+
+    @Test
     void noopRegistryBuildsTheDecoratorAsWithoutObservations() {
         TokenRefreshConfig config = config();
         TokenRefreshDecorator tokens = TokenRefreshObservations.of(ObservationRegistry.NOOP)
