@@ -549,7 +549,9 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         try {
             executor.execute(() -> runRefresher(wait.refresh));
         } catch (Throwable e) { // even an Error (a pool that cannot start a thread): the call never runs
-            finish(wait.refresh, null, e);
+            if (wait.refresh.claim()) { // claimed: a task the executor queued before it threw never runs it
+                finish(wait.refresh, null, e);
+            } // else its executor already runs it despite the throw: its end releases the waiters
         }
         return wait;
     }
