@@ -173,6 +173,8 @@ final class ObservedRefreshes {
     /** A refresh ended: stops its observation, if still running, and every wait. */
     private void ended(String outcome, RefreshReason reason) {
         lastOutcome = outcome;
+        // A rejection of the token this refresh replaced, by a call that joined it, tells nothing of the next one.
+        currentTokenRejected.set(false);
         Observation refresh = current.getAndSet(null);
         if (refresh != null) {
             stop(refresh, outcome, reason);

@@ -199,6 +199,52 @@ class TokenRefreshObservationsTest {
     }
 
     @Test
+    void aRejectionThatJoinsARunningRefreshDoesNotMakeTheNextRefreshAheadAChild() throws Exception {
+        CountDownLatch refreshing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry).decorator("orders-api",
+            TokenRefreshConfig.from(config()).refreshOnResult("401"::equals).build(), current -> {
+                if (issued.get() == 1) { // the refresh of the rejected token
+                    refreshing.countDown();
+                    release.await();
+                }
+                return newToken();
+            });
+        tokens.executeFunction(AccessToken::value);
+        CountDownLatch secondHoldsTheOldToken = new CountDownLatch(1);
+        CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> tokens.executeFunction(token -> {
+            if (!token.value().equals("secret-token-1")) {
+                return "200";
+            }
+            secondHoldsTheOldToken.countDown();
+            try {
+                refreshing.await(); // its 401 comes while the refresh the first call's 401 started runs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return "401";
+        }), callers);
+        assertThat(secondHoldsTheOldToken.await(20, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> tokens.executeFunction(
+            token -> token.value().equals("secret-token-1") ? "401" : "200"), callers);
+        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfCoalescedCalls() == 1);
+        release.countDown();
+        assertThat(first.get(20, TimeUnit.SECONDS)).isEqualTo("200");
+        assertThat(second.get(20, TimeUnit.SECONDS)).isEqualTo("200");
+        assertThat(named(TokenRefreshObservations.REFRESH_OBSERVATION)).hasSize(2);
+
+        clock.advance(LIFETIME.minusMinutes(5)); // the new token is in its refresh-ahead window
+        String used = inRequest("http.request", r -> tokens.executeFunction(AccessToken::value));
+        assertThat(used).isEqualTo("secret-token-2");
+
+        await().atMost(Duration.ofSeconds(20))
+            .until(() -> named(TokenRefreshObservations.REFRESH_OBSERVATION).size() == 3);
+        Observation.Context ahead = named(TokenRefreshObservations.REFRESH_OBSERVATION).get(2);
+        assertThat(key(ahead, "reason")).isEqualTo("ahead");
+        assertThat(ahead.getParentObservation()).isNull();
+    }
+
+    @Test
     void failedRefreshIsObservedAsFailedWithoutTheRefreshersException() {
         TokenRefresher failing = current -> {
             throw new IllegalStateException("endpoint said secret-token-9 is bad");
