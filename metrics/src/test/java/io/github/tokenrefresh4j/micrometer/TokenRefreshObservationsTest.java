@@ -124,8 +124,9 @@ class TokenRefreshObservationsTest {
     void concurrentCallsMakeOneRefreshObservationAndOneWaitForEachOtherCall() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicReference<Observation> starter = new AtomicReference<>();
-        TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry)
-            .decorator("orders-api", config(), current -> {
+        // the refresh timeout never fires (a manual scheduler): on a busy machine the 64 calls may take long to join
+        TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry).decorator("orders-api",
+            TokenRefreshConfig.from(config()).scheduler(new ManualScheduler()).build(), current -> {
                 release.await();
                 return newToken();
             });
