@@ -123,7 +123,9 @@ public final class TokenRefreshObservations {
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(refresher, "refresher must not be null");
         Objects.requireNonNull(create, "create must not be null");
-        if (registry.isNoop()) {
+        // NOOP itself, not isNoop(): a registry whose handlers are added after this decorator is built says true
+        // for now; Micrometer then makes each observation a no-op while it has none.
+        if (registry == ObservationRegistry.NOOP) {
             return create.create(config, refresher);
         }
         ObservedRefreshes observed = new ObservedRefreshes(registry, name, config);

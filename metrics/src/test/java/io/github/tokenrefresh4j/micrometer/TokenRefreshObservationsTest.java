@@ -408,6 +408,29 @@ class TokenRefreshObservationsTest {
     }
 
     @Test
+    void aRegistryWhoseHandlersAreAddedAfterTheDecoratorIsBuiltObservesItsRefreshes() {
+        ObservationRegistry later = ObservationRegistry.create(); // no handler yet: isNoop() says true for now
+        TokenRefreshDecorator tokens = TokenRefreshObservations.of(later)
+            .decorator("orders-api", config(), current -> newToken());
+        List<String> started = new CopyOnWriteArrayList<>();
+        later.observationConfig().observationHandler(new ObservationHandler<>() {
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+
+            @Override
+            public void onStart(Observation.Context context) {
+                started.add(context.getName());
+            }
+        });
+
+        tokens.executeFunction(AccessToken::value);
+
+        assertThat(started).containsExactly(TokenRefreshObservations.REFRESH_OBSERVATION);
+    }
+
+    @Test
     void noopRegistryBuildsTheDecoratorAsWithoutObservations() {
         TokenRefreshConfig config = config();
         TokenRefreshDecorator tokens = TokenRefreshObservations.of(ObservationRegistry.NOOP)
