@@ -115,7 +115,7 @@ final class ObservedRefreshes {
             RefreshReason reason = reasonFrom(from);
             // A background refresh is a root: set explicitly, over whatever this executor thread has in scope.
             Observation parent = task == null || reason == RefreshReason.AHEAD ? null : task.parent;
-            Observation observation;
+            Observation observation = null;
             try {
                 observation = Observation.createNotStarted(TokenRefreshObservations.REFRESH_OBSERVATION, registry)
                     .parentObservation(parent)
@@ -125,6 +125,9 @@ final class ObservedRefreshes {
             } catch (RuntimeException brokenHandler) {
                 LOG.log(Level.WARNING, "an ObservationHandler threw when the refresh of '" + name + "' started; "
                     + "the refresh runs unobserved", brokenHandler);
+                if (observation != null) {
+                    stop(observation, FAILED, null); // what the handlers before the broken one started, ended
+                }
                 return delegate.refresh(from); // tracing never fails a refresh
             }
             current.set(observation);

@@ -301,6 +301,24 @@ class TokenRefreshObservationsTest {
     void aThrowingObservationHandlerNeitherFailsTheRefreshNorLeavesAWaitOpen() throws Exception {
         TestObservationRegistry throwing = TestObservationRegistry.create();
         List<Observation.Context> waitsStopped = new CopyOnWriteArrayList<>();
+        List<Observation.Context> refreshesStarted = new CopyOnWriteArrayList<>();
+        List<Observation.Context> refreshesStopped = new CopyOnWriteArrayList<>();
+        throwing.observationConfig().observationHandler(new ObservationHandler<>() { // a tracer, say: notified first
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return context.getName().equals(TokenRefreshObservations.REFRESH_OBSERVATION);
+            }
+
+            @Override
+            public void onStart(Observation.Context context) {
+                refreshesStarted.add(context);
+            }
+
+            @Override
+            public void onStop(Observation.Context context) {
+                refreshesStopped.add(context);
+            }
+        });
         throwing.observationConfig().observationHandler(new ObservationHandler<>() {
             @Override
             public boolean supportsContext(Observation.Context context) {
@@ -319,7 +337,8 @@ class TokenRefreshObservationsTest {
             public void onStop(Observation.Context context) {
                 if (context.getName().equals(TokenRefreshObservations.WAIT_OBSERVATION)) {
                     waitsStopped.add(context);
-                } else if (context.getName().equals(TokenRefreshObservations.REFRESH_OBSERVATION)) {
+                } else if (context.getName().equals(TokenRefreshObservations.REFRESH_OBSERVATION)
+                    && "billing-api".equals(key(context, "name"))) {
                     throw new IllegalStateException("a broken tracing handler");
                 }
             }
@@ -348,6 +367,9 @@ class TokenRefreshObservationsTest {
         assertThat(starter.get(20, TimeUnit.SECONDS)).isEqualTo("secret-token-2");
         assertThat(joiner.get(20, TimeUnit.SECONDS)).isEqualTo("secret-token-2");
         assertThat(waitsStopped).hasSize(1);
+        // the handler notified before the one that threw at the start has what it started ended too (no open span)
+        assertThat(refreshesStarted).filteredOn(c -> "orders-api".equals(key(c, "name"))).singleElement()
+            .satisfies(c -> assertThat(refreshesStopped).contains(c));
     }
 
     @Test
