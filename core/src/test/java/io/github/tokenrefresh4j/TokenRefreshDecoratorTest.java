@@ -520,6 +520,22 @@ class TokenRefreshDecoratorTest {
                 .hasCauseInstanceOf(RejectedExecutionException.class);
             assertThat(refresher.calls).hasValue(0);
         }
+
+        @Test
+        void executorThatQueuesTheRefreshAndThenRefusesItNeverRunsTheRefusedRefresherCall() {
+            List<Runnable> queued = new ArrayList<>();
+            TokenRefreshDecorator decorator = decorator(config().refreshExecutor(task -> {
+                queued.add(task); // a pool that queues, then finds itself shut down and throws
+                throw new RejectedExecutionException("shut down after queueing");
+            }).build());
+
+            assertThatThrownBy(() -> decorator.executeFunction(AccessToken::value))
+                .isInstanceOf(TokenRefreshException.class)
+                .hasCauseInstanceOf(RejectedExecutionException.class);
+            queued.forEach(Runnable::run); // the queue drains later anyway
+
+            assertThat(refresher.calls).hasValue(0); // its waiters failed: no refresh token is presented for it
+        }
     }
 
     @Nested

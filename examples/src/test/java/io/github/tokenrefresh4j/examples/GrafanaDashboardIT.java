@@ -68,6 +68,7 @@ class GrafanaDashboardIT {
         TokenRefreshRegistry registry = TokenRefreshRegistry.of(TokenRefreshConfig.custom()
             .refreshOnResult("401"::equals)
             .failureCooldown(Duration.ofHours(1)) // the cooldown gauge stays above 0 while Prometheus scrapes
+            .refreshTimeout(Duration.ofMinutes(10)) // the held refresh outlasts the 8 calls joining a busy machine
             .build());
         TaggedTokenRefreshMetrics.ofTokenRefreshRegistry(registry).bindTo(meters);
         workload(registry);

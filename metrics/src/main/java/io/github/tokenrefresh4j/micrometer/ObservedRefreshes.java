@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import static io.github.tokenrefresh4j.micrometer.TokenRefreshObservations.NAME_KEY;
 import static io.github.tokenrefresh4j.micrometer.TokenRefreshObservations.OUTCOME_KEY;
@@ -34,13 +36,15 @@ import static io.github.tokenrefresh4j.micrometer.TokenRefreshObservations.REASO
  *   <li>The decorator's success or failure event (published on that thread right after the refresher returns, or
  *       by the timeout on another) sets the outcome and the reason and stops it, and stops every wait.</li>
  *   <li>A refresher call that ends with no event (its late token was discarded, its failure was already counted by
- *       the timeout) is stopped when its task ends, with what the refresher call said.</li>
+ *       the timeout) is stopped when its task ends, with what the refresher call said; so is a wait that joined
+ *       as the timeout released the refresh, if no refresh is in flight then.</li>
  * </ol>
  * {@link #current} holds the running refresh observation: the decorator runs at most one refresher call at a time,
  * and whoever takes it out of {@link #current} stops it, once.
  */
 final class ObservedRefreshes {
 
+    private static final Logger LOG = Logger.getLogger(ObservedRefreshes.class.getName());
     private static final String SUCCESSFUL = "successful";
     private static final String FAILED = "failed";
     /** The captured context of the task this thread runs, for the refresher it calls. */
@@ -54,6 +58,8 @@ final class ObservedRefreshes {
     private final Queue<Observation> waits = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean currentTokenRejected = new AtomicBoolean();
     private volatile String lastOutcome = SUCCESSFUL;
+    /** The decorator observed, once built; null for a registry entry that was not built with these wrappers. */
+    private volatile TokenRefreshDecorator decorator;
 
     ObservedRefreshes(ObservationRegistry registry, String name, TokenRefreshConfig config) {
         this.registry = registry;
@@ -87,8 +93,16 @@ final class ObservedRefreshes {
                         TASK.set(outer);
                     }
                     Observation started = captured.started;
-                    if (started != null && current.compareAndSet(started, null)) {
-                        stop(started, captured.outcome, null);
+                    if (started != null) {
+                        if (current.compareAndSet(started, null)) {
+                            stop(started, captured.outcome, null);
+                        }
+                        // A wait that joined as a timeout released its refresh was enqueued after that end
+                        // stopped the others; a timed-out call that fails ends with no event: stopped here.
+                        TokenRefreshDecorator bound = decorator;
+                        if (bound != null && !bound.getMetrics().isRefreshInFlight()) {
+                            stopWaits(lastOutcome);
+                        }
                     }
                 }
             });
@@ -101,27 +115,53 @@ final class ObservedRefreshes {
             RefreshReason reason = reasonFrom(from);
             // A background refresh is a root: set explicitly, over whatever this executor thread has in scope.
             Observation parent = task == null || reason == RefreshReason.AHEAD ? null : task.parent;
-            Observation observation = Observation.createNotStarted(TokenRefreshObservations.REFRESH_OBSERVATION,
-                    registry)
-                .parentObservation(parent)
-                .lowCardinalityKeyValue(NAME_KEY, name)
-                .lowCardinalityKeyValue(REASON_KEY, tag(reason));
-            observation.start();
+            Observation observation = null;
+            try {
+                observation = Observation.createNotStarted(TokenRefreshObservations.REFRESH_OBSERVATION, registry)
+                    .parentObservation(parent)
+                    .lowCardinalityKeyValue(NAME_KEY, name)
+                    .lowCardinalityKeyValue(REASON_KEY, tag(reason));
+                observation.start();
+            } catch (RuntimeException brokenHandler) {
+                LOG.log(Level.WARNING, "an ObservationHandler threw when the refresh of '" + name + "' started; "
+                    + "the refresh runs unobserved", brokenHandler);
+                if (observation != null) {
+                    stop(observation, FAILED, null); // what the handlers before the broken one started, ended
+                }
+                return delegate.refresh(from); // tracing never fails a refresh
+            }
             current.set(observation);
             if (task != null) {
                 task.started = observation;
             }
-            try (Observation.Scope ignored = observation.openScope()) {
+            Observation.Scope scope = null;
+            try {
+                scope = observation.openScope();
+            } catch (RuntimeException brokenHandler) {
+                LOG.log(Level.WARNING, "an ObservationHandler threw when the refresh of '" + name + "' opened "
+                    + "its scope", brokenHandler);
+            }
+            try {
                 AccessToken token = delegate.refresh(from);
                 if (task != null && token != null) {
                     task.outcome = SUCCESSFUL;
                 }
                 return token;
+            } finally {
+                if (scope != null) {
+                    try {
+                        scope.close();
+                    } catch (RuntimeException brokenHandler) { // the token obtained is not lost to it
+                        LOG.log(Level.WARNING, "an ObservationHandler threw when the refresh of '" + name
+                            + "' closed its scope", brokenHandler);
+                    }
+                }
             }
         };
     }
 
     void bindTo(TokenRefreshDecorator decorator) {
+        this.decorator = decorator;
         decorator.getEventPublisher()
             .onRefreshSucceeded(event -> ended(SUCCESSFUL, event.getReason()))
             .onRefreshFailed(event -> ended(FAILED, event.getReason()))
@@ -136,10 +176,16 @@ final class ObservedRefreshes {
     /** A refresh ended: stops its observation, if still running, and every wait. */
     private void ended(String outcome, RefreshReason reason) {
         lastOutcome = outcome;
+        // A rejection of the token this refresh replaced, by a call that joined it, tells nothing of the next one.
+        currentTokenRejected.set(false);
         Observation refresh = current.getAndSet(null);
         if (refresh != null) {
             stop(refresh, outcome, reason);
         }
+        stopWaits(outcome);
+    }
+
+    private void stopWaits(String outcome) {
         for (Observation wait; (wait = waits.poll()) != null; ) {
             stop(wait, outcome, null);
         }
@@ -158,12 +204,18 @@ final class ObservedRefreshes {
         }
     }
 
+    /** Stops one observation; a handler that throws is logged, so that the other observations are stopped too. */
     private static void stop(Observation observation, String outcome, RefreshReason reason) {
-        observation.lowCardinalityKeyValue(OUTCOME_KEY, outcome);
-        if (reason != null) {
-            observation.lowCardinalityKeyValue(REASON_KEY, tag(reason));
+        try {
+            observation.lowCardinalityKeyValue(OUTCOME_KEY, outcome);
+            if (reason != null) {
+                observation.lowCardinalityKeyValue(REASON_KEY, tag(reason));
+            }
+            observation.stop();
+        } catch (RuntimeException brokenHandler) {
+            LOG.log(Level.WARNING, "an ObservationHandler threw when the observation "
+                + observation.getContext().getName() + " stopped", brokenHandler);
         }
-        observation.stop();
     }
 
     /**

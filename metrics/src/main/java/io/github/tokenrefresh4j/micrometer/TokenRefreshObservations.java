@@ -42,7 +42,9 @@ import java.util.Objects;
  * refresher starts, from the token it replaces (not expired, not rejected, within {@code refreshAhead} of its
  * expiry: a refresh-ahead), so a refresh after {@code invalidate()} of a token already in its refresh-ahead window
  * is traced as a root too (its {@value #REASON_KEY} key still says {@code invalidated}); a call that joins a
- * refresh in the very instant it ends records a wait of about zero.
+ * refresh in the very instant it ends records a wait of about zero; a call that stops waiting early (cancelled,
+ * interrupted) keeps its wait open until the refresh ends, at most {@code refreshTimeout}; the parent is the
+ * caller's current {@code Observation}, so a span started with the {@code Tracer} alone is not one.
  */
 public final class TokenRefreshObservations {
 
@@ -123,7 +125,9 @@ public final class TokenRefreshObservations {
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(refresher, "refresher must not be null");
         Objects.requireNonNull(create, "create must not be null");
-        if (registry.isNoop()) {
+        // NOOP itself, not isNoop(): a registry whose handlers are added after this decorator is built says true
+        // for now; Micrometer then makes each observation a no-op while it has none.
+        if (registry == ObservationRegistry.NOOP) {
             return create.create(config, refresher);
         }
         ObservedRefreshes observed = new ObservedRefreshes(registry, name, config);

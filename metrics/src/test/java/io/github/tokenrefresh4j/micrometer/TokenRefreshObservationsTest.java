@@ -124,8 +124,9 @@ class TokenRefreshObservationsTest {
     void concurrentCallsMakeOneRefreshObservationAndOneWaitForEachOtherCall() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicReference<Observation> starter = new AtomicReference<>();
-        TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry)
-            .decorator("orders-api", config(), current -> {
+        // the refresh timeout never fires (a manual scheduler): on a busy machine the 64 calls may take long to join
+        TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry).decorator("orders-api",
+            TokenRefreshConfig.from(config()).scheduler(new ManualScheduler()).build(), current -> {
                 release.await();
                 return newToken();
             });
@@ -199,6 +200,52 @@ class TokenRefreshObservationsTest {
     }
 
     @Test
+    void aRejectionThatJoinsARunningRefreshDoesNotMakeTheNextRefreshAheadAChild() throws Exception {
+        CountDownLatch refreshing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry).decorator("orders-api",
+            TokenRefreshConfig.from(config()).refreshOnResult("401"::equals).build(), current -> {
+                if (issued.get() == 1) { // the refresh of the rejected token
+                    refreshing.countDown();
+                    release.await();
+                }
+                return newToken();
+            });
+        tokens.executeFunction(AccessToken::value);
+        CountDownLatch secondHoldsTheOldToken = new CountDownLatch(1);
+        CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> tokens.executeFunction(token -> {
+            if (!token.value().equals("secret-token-1")) {
+                return "200";
+            }
+            secondHoldsTheOldToken.countDown();
+            try {
+                refreshing.await(); // its 401 comes while the refresh the first call's 401 started runs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return "401";
+        }), callers);
+        assertThat(secondHoldsTheOldToken.await(20, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> tokens.executeFunction(
+            token -> token.value().equals("secret-token-1") ? "401" : "200"), callers);
+        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfCoalescedCalls() == 1);
+        release.countDown();
+        assertThat(first.get(20, TimeUnit.SECONDS)).isEqualTo("200");
+        assertThat(second.get(20, TimeUnit.SECONDS)).isEqualTo("200");
+        assertThat(named(TokenRefreshObservations.REFRESH_OBSERVATION)).hasSize(2);
+
+        clock.advance(LIFETIME.minusMinutes(5)); // the new token is in its refresh-ahead window
+        String used = inRequest("http.request", r -> tokens.executeFunction(AccessToken::value));
+        assertThat(used).isEqualTo("secret-token-2");
+
+        await().atMost(Duration.ofSeconds(20))
+            .until(() -> named(TokenRefreshObservations.REFRESH_OBSERVATION).size() == 3);
+        Observation.Context ahead = named(TokenRefreshObservations.REFRESH_OBSERVATION).get(2);
+        assertThat(key(ahead, "reason")).isEqualTo("ahead");
+        assertThat(ahead.getParentObservation()).isNull();
+    }
+
+    @Test
     void failedRefreshIsObservedAsFailedWithoutTheRefreshersException() {
         TokenRefresher failing = current -> {
             throw new IllegalStateException("endpoint said secret-token-9 is bad");
@@ -248,6 +295,161 @@ class TokenRefreshObservationsTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfSuccessfulRefreshes() == 1);
         assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("secret-token-1");
         assertThat(named(TokenRefreshObservations.REFRESH_OBSERVATION)).hasSize(1);
+    }
+
+    @Test
+    void aThrowingObservationHandlerNeitherFailsTheRefreshNorLeavesAWaitOpen() throws Exception {
+        TestObservationRegistry throwing = TestObservationRegistry.create();
+        List<Observation.Context> waitsStopped = new CopyOnWriteArrayList<>();
+        List<Observation.Context> refreshesStarted = new CopyOnWriteArrayList<>();
+        List<Observation.Context> refreshesStopped = new CopyOnWriteArrayList<>();
+        throwing.observationConfig().observationHandler(new ObservationHandler<>() { // a tracer, say: notified first
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return context.getName().equals(TokenRefreshObservations.REFRESH_OBSERVATION);
+            }
+
+            @Override
+            public void onStart(Observation.Context context) {
+                refreshesStarted.add(context);
+            }
+
+            @Override
+            public void onStop(Observation.Context context) {
+                refreshesStopped.add(context);
+            }
+        });
+        throwing.observationConfig().observationHandler(new ObservationHandler<>() {
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+
+            @Override
+            public void onStart(Observation.Context context) {
+                if (context.getName().equals(TokenRefreshObservations.REFRESH_OBSERVATION)
+                    && issued.get() == 0) {
+                    throw new IllegalStateException("a broken tracing handler");
+                }
+            }
+
+            @Override
+            public void onStop(Observation.Context context) {
+                if (context.getName().equals(TokenRefreshObservations.WAIT_OBSERVATION)) {
+                    waitsStopped.add(context);
+                } else if (context.getName().equals(TokenRefreshObservations.REFRESH_OBSERVATION)
+                    && "billing-api".equals(key(context, "name"))) {
+                    throw new IllegalStateException("a broken tracing handler");
+                }
+            }
+        });
+        TokenRefreshObservations observations = TokenRefreshObservations.of(throwing);
+
+        // onStart throws: the refresh still obtains its token
+        TokenRefreshDecorator first = observations.decorator("orders-api", config(), current -> newToken());
+        assertThat(first.executeFunction(AccessToken::value)).isEqualTo("secret-token-1");
+
+        // onStop of the refresh throws: the call that waited for it still has its wait stopped
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        TokenRefreshDecorator second = observations.decorator("billing-api", config(), current -> {
+            started.countDown();
+            release.await();
+            return newToken();
+        });
+        CompletableFuture<String> starter = CompletableFuture.supplyAsync(
+            () -> second.executeFunction(AccessToken::value), callers);
+        assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> joiner = CompletableFuture.supplyAsync(
+            () -> second.executeFunction(AccessToken::value), callers);
+        await().atMost(Duration.ofSeconds(20)).until(() -> second.getMetrics().getNumberOfCoalescedCalls() == 1);
+        release.countDown();
+        assertThat(starter.get(20, TimeUnit.SECONDS)).isEqualTo("secret-token-2");
+        assertThat(joiner.get(20, TimeUnit.SECONDS)).isEqualTo("secret-token-2");
+        assertThat(waitsStopped).hasSize(1);
+        // the handler notified before the one that threw at the start has what it started ended too (no open span)
+        assertThat(refreshesStarted).filteredOn(c -> "orders-api".equals(key(c, "name"))).singleElement()
+            .satisfies(c -> assertThat(refreshesStopped).contains(c));
+    }
+
+    @Test
+    void aWaitThatJoinsAsTheTimeoutReleasesItsRefreshStopsWhenTheTimedOutRefresherCallFails() throws Exception {
+        TestObservationRegistry held = TestObservationRegistry.create();
+        List<Observation.Context> waitsStopped = new CopyOnWriteArrayList<>();
+        CountDownLatch waitStarting = new CountDownLatch(1);
+        CountDownLatch letWaitStart = new CountDownLatch(1);
+        held.observationConfig().observationHandler(new ObservationHandler<>() {
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+
+            @Override
+            public void onStart(Observation.Context context) {
+                if (context.getName().equals(TokenRefreshObservations.WAIT_OBSERVATION)) {
+                    waitStarting.countDown(); // the joining call is past the decorator's coalescing
+                    try {
+                        letWaitStart.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+
+            @Override
+            public void onStop(Observation.Context context) {
+                if (context.getName().equals(TokenRefreshObservations.WAIT_OBSERVATION)) {
+                    waitsStopped.add(context);
+                }
+            }
+        });
+        ManualScheduler scheduler = new ManualScheduler();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshObservations.of(held).decorator("orders-api",
+            TokenRefreshConfig.from(config()).scheduler(scheduler).build(), current -> {
+                started.countDown();
+                release.await();
+                throw new IllegalStateException("the token endpoint answered 503");
+            });
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(
+            () -> tokens.executeFunction(AccessToken::value), callers);
+        assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> joiner = CompletableFuture.supplyAsync(
+            () -> tokens.executeFunction(AccessToken::value), callers);
+        assertThat(waitStarting.await(20, TimeUnit.SECONDS)).isTrue();
+
+        scheduler.takeScheduled().run(); // the timeout releases both calls while the refresher still runs
+        assertThatThrownBy(() -> first.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(TokenRefreshException.class);
+        letWaitStart.countDown(); // the joiner's wait starts after the timeout stopped the others
+        assertThatThrownBy(() -> joiner.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(TokenRefreshException.class);
+        release.countDown(); // the abandoned refresher call fails: the decorator publishes no event for it
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> waitsStopped.size() == 1);
+        assertThat(key(waitsStopped.get(0), "outcome")).isEqualTo("failed");
+    }
+
+    @Test
+    void aRegistryWhoseHandlersAreAddedAfterTheDecoratorIsBuiltObservesItsRefreshes() {
+        ObservationRegistry later = ObservationRegistry.create(); // no handler yet: isNoop() says true for now
+        TokenRefreshDecorator tokens = TokenRefreshObservations.of(later)
+            .decorator("orders-api", config(), current -> newToken());
+        List<String> started = new CopyOnWriteArrayList<>();
+        later.observationConfig().observationHandler(new ObservationHandler<>() {
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+
+            @Override
+            public void onStart(Observation.Context context) {
+                started.add(context.getName());
+            }
+        });
+
+        tokens.executeFunction(AccessToken::value);
+
+        assertThat(started).containsExactly(TokenRefreshObservations.REFRESH_OBSERVATION);
     }
 
     @Test
