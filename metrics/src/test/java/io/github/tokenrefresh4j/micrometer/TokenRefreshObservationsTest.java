@@ -75,6 +75,12 @@ class TokenRefreshObservationsTest {
         return stopped.stream().filter(c -> c.getName().equals(name)).collect(Collectors.toList());
     }
 
+    /** Observations end on the thread that ended the refresh, just after it released the calls (issue 19). */
+    private List<Observation.Context> awaitStopped(String name, int count) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> named(name).size() >= count);
+        return named(name);
+    }
+
     private static String key(Observation.Context context, String key) {
         KeyValue value = context.getLowCardinalityKeyValue(key);
         return value == null ? null : value.getValue();
@@ -106,7 +112,7 @@ class TokenRefreshObservationsTest {
             return r;
         });
 
-        List<Observation.Context> refreshes = named(TokenRefreshObservations.REFRESH_OBSERVATION);
+        List<Observation.Context> refreshes = awaitStopped(TokenRefreshObservations.REFRESH_OBSERVATION, 2);
         assertThat(refreshes).hasSize(2);
         Observation.Context initial = refreshes.get(0);
         assertThat(initial.getParentObservation()).isNull();
@@ -145,8 +151,8 @@ class TokenRefreshObservationsTest {
             assertThat(call.get(20, TimeUnit.SECONDS)).isEqualTo("secret-token-1");
         }
 
-        List<Observation.Context> refreshes = named(TokenRefreshObservations.REFRESH_OBSERVATION);
-        List<Observation.Context> waits = named(TokenRefreshObservations.WAIT_OBSERVATION);
+        List<Observation.Context> refreshes = awaitStopped(TokenRefreshObservations.REFRESH_OBSERVATION, 1);
+        List<Observation.Context> waits = awaitStopped(TokenRefreshObservations.WAIT_OBSERVATION, 63);
         assertThat(refreshes).hasSize(1);
         assertThat(waits).hasSize(63);
         assertThat(requests).hasSize(64);
@@ -194,7 +200,7 @@ class TokenRefreshObservationsTest {
             return r;
         });
 
-        Observation.Context rejected = named(TokenRefreshObservations.REFRESH_OBSERVATION).get(1);
+        Observation.Context rejected = awaitStopped(TokenRefreshObservations.REFRESH_OBSERVATION, 2).get(1);
         assertThat(key(rejected, "reason")).isEqualTo("rejected");
         assertThat(childOf(rejected, request)).isTrue();
     }
@@ -366,10 +372,11 @@ class TokenRefreshObservationsTest {
         release.countDown();
         assertThat(starter.get(20, TimeUnit.SECONDS)).isEqualTo("secret-token-2");
         assertThat(joiner.get(20, TimeUnit.SECONDS)).isEqualTo("secret-token-2");
+        await().atMost(Duration.ofSeconds(20)).until(() -> waitsStopped.size() == 1);
         assertThat(waitsStopped).hasSize(1);
         // the handler notified before the one that threw at the start has what it started ended too (no open span)
         assertThat(refreshesStarted).filteredOn(c -> "orders-api".equals(key(c, "name"))).singleElement()
-            .satisfies(c -> assertThat(refreshesStopped).contains(c));
+            .satisfies(c -> await().atMost(Duration.ofSeconds(20)).until(() -> refreshesStopped.contains(c)));
     }
 
     @Test

@@ -101,6 +101,8 @@ class TokenRefreshTracingEndToEndTest {
         inRequest(r -> tokens.executeFunction(AccessToken::value));
 
         SpanData request = spans("http.request").get(0);
+        // the refresh span ends on the refresher's thread, just after it released the call (issue 19)
+        await().atMost(Duration.ofSeconds(20)).until(() -> spans(TokenRefreshObservations.REFRESH_OBSERVATION).size() >= 1);
         List<SpanData> refreshes = spans(TokenRefreshObservations.REFRESH_OBSERVATION);
         assertThat(refreshes).hasSize(1);
         SpanData refresh = refreshes.get(0);
@@ -133,6 +135,8 @@ class TokenRefreshTracingEndToEndTest {
             call.get(20, TimeUnit.SECONDS);
         }
 
+        await().atMost(Duration.ofSeconds(20)).until(() -> spans(TokenRefreshObservations.REFRESH_OBSERVATION).size() >= 1
+            && spans(TokenRefreshObservations.WAIT_OBSERVATION).size() >= 63);
         List<SpanData> requests = spans("http.request");
         List<SpanData> refreshes = spans(TokenRefreshObservations.REFRESH_OBSERVATION);
         List<SpanData> waits = spans(TokenRefreshObservations.WAIT_OBSERVATION);
