@@ -137,6 +137,7 @@ public final class Demo {
                 .decorate();
 
             Counts counts = runWorkers(options, getOrders, tokens, out);
+            awaitLastRefreshCounted(tokens, auth);
 
             String scrape = scrape(http, metricsEndpoint);
             scrape.lines().filter(line -> line.startsWith("tokenrefresh_")).forEach(out::println);
@@ -153,6 +154,20 @@ public final class Demo {
             return result;
         } finally {
             prometheus.close();
+        }
+    }
+
+    /**
+     * A refresh releases its calls first and is counted just after, on its own thread: give the last one a moment
+     * (at most 5 s) to be counted, so that the summary compares like with like.
+     */
+    private static void awaitLastRefreshCounted(TokenRefreshDecorator tokens, AuthorizationServer auth)
+        throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        TokenRefreshDecorator.Metrics metrics = tokens.getMetrics();
+        while (metrics.getNumberOfSuccessfulRefreshes() + metrics.getNumberOfFailedRefreshes() < auth.tokenRequests()
+            && System.nanoTime() - deadline < 0) {
+            Thread.sleep(10);
         }
     }
 
