@@ -79,4 +79,39 @@ class RetryAfterHintTest {
             assertThat(e.getMessage()).as(String.valueOf(hint)).contains("next attempt allowed in 5000ms");
         }
     }
+
+    @Test
+    void aHintThatThrowsEvenAnErrorIsNoHintAndLeavesNoRefreshInFlight() {
+        RuntimeException broken = new RuntimeException("refresher failed");
+        class ThrowingHint extends Exception implements RetryAfterHint {
+            ThrowingHint() {
+                super("hint throws", broken);
+            }
+
+            @Override
+            public Optional<Duration> getRetryAfterHint() {
+                throw new AssertionError("a broken hint");
+            }
+        }
+        MutableClock clock = new MutableClock(START);
+        AtomicInteger calls = new AtomicInteger();
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("hinted", TokenRefreshConfig.custom().clock(clock)
+            .refreshExecutor(Runnable::run).failureCooldown(Duration.ofSeconds(5)).build(), current -> {
+                calls.incrementAndGet();
+                throw new ThrowingHint();
+            });
+
+        Throwable first = catchThrowableOfType(Throwable.class, () -> tokens.executeFunction(AccessToken::value));
+
+        // Before: the AssertionError escaped the finish transition (on a pool thread the refresh then stayed in
+        // flight until its refreshTimeout); here the executor's catch finished it with the AssertionError instead
+        // of the refresher's failure.
+        assertThat(first).isInstanceOf(TokenRefreshException.class)
+            .hasMessageContaining("next attempt allowed in 5000ms").cause().isInstanceOf(ThrowingHint.class);
+        assertThat(tokens.getMetrics().isRefreshInFlight()).isFalse();
+        clock.advance(Duration.ofSeconds(6));
+        assertThat(catchThrowableOfType(TokenRefreshException.class, () -> tokens.executeFunction(AccessToken::value)))
+            .isNotNull();
+        assertThat(calls).hasValue(2);
+    }
 }

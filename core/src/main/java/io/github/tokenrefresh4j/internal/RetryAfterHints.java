@@ -16,7 +16,7 @@ final class RetryAfterHints {
 
     /**
      * @return the hint of the first {@link RetryAfterHint} in {@code failure}'s cause chain, in milliseconds
-     *         (saturated), or 0 when none, empty, negative, or the hint itself throws
+     *         (saturated), or 0 when none, empty, negative, or the hint itself throws (even an Error)
      */
     static long millis(Throwable failure) {
         Throwable t = failure;
@@ -29,7 +29,8 @@ final class RetryAfterHints {
                     }
                     return hint.get().compareTo(Duration.ofMillis(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE
                         : hint.get().toMillis();
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
+                    // Even an Error: thrown here it would escape the finish transition and lose the failure.
                     return 0L;
                 }
             }

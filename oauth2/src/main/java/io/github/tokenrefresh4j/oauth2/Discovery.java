@@ -107,13 +107,18 @@ final class Discovery {
             CompletableFuture<URI> next = new CompletableFuture<>();
             Attempt attempt = new Attempt(next, new AtomicBoolean());
             if (pending.compareAndSet(last, attempt)) {
-                discover().whenComplete((uri, failure) -> {
-                    if (failure == null) {
-                        next.complete(uri);
-                    } else {
-                        next.completeExceptionally(failure);
-                    }
-                });
+                try {
+                    discover().whenComplete((uri, failure) -> {
+                        if (failure == null) {
+                            next.complete(uri);
+                        } else {
+                            next.completeExceptionally(failure);
+                        }
+                    });
+                } catch (Throwable e) {
+                    // Published already: left pending, it would hold every later refresh.
+                    next.completeExceptionally(e);
+                }
                 return attempt;
             }
         }

@@ -37,6 +37,12 @@ final class Failures {
      * {@code toNanos()}, {@code toMillis()} or {@code Instant.plus(..)}.
      */
     static final Duration LONGEST_RETRY_AFTER = Duration.ofNanos(Long.MAX_VALUE);
+    /**
+     * The longest Retry-After handed to the decorator as its cooldown: the decorator has no reset, so a broken or
+     * hostile endpoint that asks for years must not stop every refresh for years. {@code getRetryAfter()} still
+     * shows what the endpoint asked.
+     */
+    static final Duration LONGEST_RETRY_AFTER_HINT = Duration.ofHours(1);
 
     /** The secrets one request carried, longest first so that a secret inside another is not replaced first. */
     private final List<String> secrets;
@@ -160,7 +166,8 @@ final class Failures {
             message.append(" with ").append(bodyKind(response)).append(", not an OAuth 2.0 error");
         }
         message.append("; ").append(advice(status, error, transientFailure));
-        Duration hint = retryAfter;
+        Duration hint = retryAfter == null || retryAfter.compareTo(LONGEST_RETRY_AFTER_HINT) <= 0 ? retryAfter
+            : LONGEST_RETRY_AFTER_HINT;
         if (retryAfter != null) {
             message.append(" (Retry-After ").append(retryAfter.toSeconds()).append("s)");
         } else if (refusalCooldown != null && !transientFailure && isRefusal(status, error)) {

@@ -79,7 +79,7 @@ public final class TokenEndpointException extends Exception implements RetryAfte
 
     /**
      * When the decorator may ask again, at the earliest (see {@link RetryAfterHint}): the {@code Retry-After} of a
-     * {@code 429} or {@code 503}; after a refusal that asking again soon cannot change ({@code invalid_grant},
+     * {@code 429} or {@code 503}, at most one hour (a longer one would stop every refresh that long); after a refusal that asking again soon cannot change ({@code invalid_grant},
      * {@code invalid_client}, {@code unauthorized_client}, {@code unsupported_grant_type}, or a {@code 401}), the
      * refresher's {@linkplain OAuth2TokenRefresher.Builder#refusalCooldown(Duration) refusal cooldown}; else empty,
      * and the decorator's {@code failureCooldown} applies.

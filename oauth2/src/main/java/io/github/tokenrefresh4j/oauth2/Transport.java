@@ -83,8 +83,13 @@ final class Transport {
         String body = request.getBody();
         builder.method(request.getMethod().name(), body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));
-        CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(builder.build(),
-            info -> new CappedBody(info, maxResponseSize));
+        CompletableFuture<HttpResponse<String>> exchange;
+        try {
+            exchange = http.sendAsync(builder.build(), info -> new CappedBody(info, maxResponseSize));
+        } catch (RuntimeException e) {
+            // A wrapping or closed client may throw rather than fail its future: still one answer, in the future.
+            return CompletableFuture.failedFuture(failure(e, failures));
+        }
         // The request timeout ends when the headers arrive; this deadline bounds the body as well, so an endpoint
         // that sends its headers and then stalls cannot hold the refreshing thread.
         CompletableFuture<HTTPResponse> answer = exchange.copy()

@@ -121,6 +121,43 @@ class DiscoveryTest {
     }
 
     @Test
+    void anHttpClientThatThrowsInsteadOfFailingItsFutureDoesNotLeaveLaterRefreshesWaitingForever() throws Exception {
+        server.jsonAt(OPENID, null, 503, "{}").jsonAt(RFC8414, null, 503, "{}")
+            .jsonAt(RFC8414, null, 404, "{}")
+            .jsonAt(OPENID, null, 200, metadata(issuer.toString())).jsonAt(RFC8414, null, 404, "{}")
+            .json(200, "{\"access_token\":\"opaque-1\",\"token_type\":\"Bearer\",\"expires_in\":60}");
+        java.net.http.HttpClient real = java.net.http.HttpClient.newHttpClient();
+        java.util.concurrent.atomic.AtomicInteger sends = new java.util.concurrent.atomic.AtomicInteger();
+        // A wrapping client (instrumentation, a closed client) may throw from sendAsync rather than fail the future.
+        java.net.http.HttpClient throwingOnce = new DelegatingHttpClient(real) {
+            @Override
+            public <T> CompletableFuture<java.net.http.HttpResponse<T>> sendAsync(java.net.http.HttpRequest request,
+                java.net.http.HttpResponse.BodyHandler<T> handler) {
+                if (sends.incrementAndGet() == 3) {
+                    throw new IllegalStateException("client closed");
+                }
+                return real.sendAsync(request, handler);
+            }
+        };
+        OAuth2TokenRefresher refresher = OAuth2TokenRefresher.fromIssuer(issuer)
+            .clientSecretBasic("orders-client", "s3cret").clientCredentialsGrant().httpClient(throwingOnce).build();
+
+        assertThat(catchThrowableOfType(TokenEndpointException.class, () -> refresher.refresh(null))
+            .getStatusCode()).hasValue(503);
+        assertThat(catchThrowableOfType(TokenEndpointException.class, () -> refresher.refresh(null)))
+            .hasStackTraceContaining("client closed");
+
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> third = executor.submit(() -> refresher.refresh(null).value());
+            // On the branch as it was, the discovery that threw stayed pending and this waited forever.
+            assertThat(third.get(30, TimeUnit.SECONDS)).isEqualTo("opaque-1");
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
     void aRefreshWaitingForTheDiscoveryOfAnotherCanBeInterrupted() throws Exception {
         server.hang();
         OAuth2TokenRefresher refresher = OAuth2TokenRefresher.fromIssuer(issuer)

@@ -340,6 +340,26 @@ class OAuth2TokenRefresherTest {
     }
 
     @Test
+    void aHostileRetryAfterCannotLockTheDecoratorOutForYears() {
+        // 9223372036 s is about 292 years: a Duration holds it, so it used to become the decorator's cooldown.
+        endpoint.answer(429, "text/plain", request -> "slow down", "Retry-After", "9223372036")
+            .answer(503, "text/plain", request -> "busy", "Retry-After", "Fri, 01 Jan 2100 00:00:00 GMT");
+        io.github.tokenrefresh4j.TokenRefreshDecorator tokens = io.github.tokenrefresh4j.TokenRefreshDecorator.of(
+            "orders-api", io.github.tokenrefresh4j.TokenRefreshConfig.custom().clock(CLOCK).build(),
+            clientCredentials().build());
+        OAuth2TokenRefresher refresher = clientCredentials().build();
+
+        catchThrowableOfType(RuntimeException.class, () -> tokens.executeFunction(AccessToken::value));
+        TokenEndpointException dated = catchThrowableOfType(TokenEndpointException.class,
+            () -> refresher.refresh(null));
+
+        assertThat(tokens.getMetrics().getCooldownEnd()).contains(NOW.plus(Failures.LONGEST_RETRY_AFTER_HINT));
+        assertThat(dated.getRetryAfter()).hasValueSatisfying(wait -> assertThat(wait).isGreaterThan(
+            Duration.ofDays(365)));
+        assertThat(dated.getRetryAfterHint()).contains(Failures.LONGEST_RETRY_AFTER_HINT);
+    }
+
+    @Test
     void retryAfterAsAnHttpDateCountsFromTheClock() {
         endpoint.json(429, "{\"error\":\"slow_down\"}", "Retry-After", "Thu, 01 Jan 2026 10:01:00 GMT");
 
