@@ -423,7 +423,12 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             + "FLUSHALL, or a replica was promoted behind); writing generation {3} back so that no instance presents "
             + "a spent refresh token", redis.endpoint(), there == null ? "no token" : "generation "
             + there.generation(), keys.name(), Long.toString(mine.generation()));
-        store.store(mine.generation(), mine.token(), deadline);
+        if (mine == unshared.get()) {
+            // this instance's own refresh, never stored: its result, so its mark and any failure record go
+            store.store(mine.generation(), mine.token(), deadline);
+        } else {
+            store.writeBack(mine.generation(), mine.token(), deadline);
+        }
         unshared.compareAndSet(mine, null);
         Snapshot after = store.read(deadline);
         remember(after.shared());

@@ -218,6 +218,27 @@ class RedisFleetTakeoverTest {
     }
 
     @Test
+    void writeBackAfterTheTokenIsLostKeepsTheMarkSoTheSpentRefreshTokenIsNotPresentedSilently() throws Exception {
+        AccessToken first = token("first");
+        AtomicInteger calls = new AtomicInteger();
+        RedisTokenRefresher refresher = track(builder(current -> calls.incrementAndGet() == 1 ? first
+            : token("must-not-happen"))
+            .interruptedRefresh(InterruptedRefreshPolicy.refuse())
+            .failureCooldown(Duration.ZERO).build());
+        refresher.refresh(null);
+        markLeftByAStoppedHolder(1, first);
+        // the token is lost (an operator deletes it, or a rollback drops it) while the mark of the stopped holder
+        // stays: this instance writes generation 1 back, and the refresh token of generation 1 is still in doubt
+        redis.raw().del(hash());
+
+        assertThatThrownBy(() -> refresher.refresh(first)).isInstanceOf(RedisTokenRefreshException.class)
+            .hasMessageContaining("interruptedRefresh=refuse");
+        assertThat(calls).as("token endpoint calls").hasValue(1);
+        assertThat(redis.raw().hget(hash(), "generation")).as("written back").isEqualTo("1");
+        assertThat(redis.raw().exists(hash() + ":inflight")).as("the write-back keeps the mark").isOne();
+    }
+
+    @Test
     void fallbackPolicyAsksTheFallbackRefresherInsteadOfPresentingTheRefreshToken() throws Exception {
         AccessToken first = token("first");
         AtomicInteger delegateCalls = new AtomicInteger();
