@@ -491,7 +491,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             RedisTokenRefreshException refused = new RedisTokenRefreshException("not refreshing key '" + keys.name()
                 + "': instance " + mark.instance() + " stopped during its refresh of generation " + generation
                 + " " + mark.ageMillis() + "ms ago, and its refresh token may already have been spent; "
-                + "interruptedRefresh=refuse. Store a new token under the key, or delete it, to recover", null);
+                + "interruptedRefresh=refuse. To recover, delete the key and its in-flight mark ('" + keys.inFlight()
+                + "') and restart the instances: a running instance writes back the newest token it has seen", null);
             // the mark stays: every holder refuses in turn, one per failureCooldown
             recordFailure(owner, generation, refused, false, deadline);
             throw refused;

@@ -232,7 +232,10 @@ class RedisFleetTakeoverTest {
         redis.raw().del(hash());
 
         assertThatThrownBy(() -> refresher.refresh(first)).isInstanceOf(RedisTokenRefreshException.class)
-            .hasMessageContaining("interruptedRefresh=refuse");
+            .hasMessageContaining("interruptedRefresh=refuse")
+            // deleting the key alone is no recovery: this very write-back brings the token back
+            .hasMessageContaining("delete the key and its in-flight mark ('" + hash() + ":inflight') and restart "
+                + "the instances");
         assertThat(calls).as("token endpoint calls").hasValue(1);
         assertThat(redis.raw().hget(hash(), "generation")).as("written back").isEqualTo("1");
         assertThat(redis.raw().exists(hash() + ":inflight")).as("the write-back keeps the mark").isOne();
