@@ -383,8 +383,10 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                 deadline.extendBy(System.nanoTime() - delegateStart);
                 // an interrupted caller gave up; that says nothing about the token endpoint, and its request may
                 // have reached it: the in-flight mark stays, and the next holder says so
+                // a failed fallback presented no refresh token: the mark stays, or the next holder would present
+                // the one the stopped holder may have spent, without a word
                 if (!(e instanceof InterruptedException) && !Thread.currentThread().isInterrupted()) {
-                    released = recordFailure(owner, replaced, e, true, deadline);
+                    released = recordFailure(owner, replaced, e, refresher == delegate, deadline);
                 }
                 throw e;
             }

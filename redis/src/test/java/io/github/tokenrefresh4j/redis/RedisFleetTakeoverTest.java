@@ -265,6 +265,32 @@ class RedisFleetTakeoverTest {
     }
 
     @Test
+    void failedFallbackKeepsTheMarkSoTheNextHolderDoesNotPresentTheDoubtfulRefreshToken() throws Exception {
+        AccessToken first = token("first");
+        AtomicInteger delegateCalls = new AtomicInteger();
+        AtomicInteger fallbackCalls = new AtomicInteger();
+        RedisTokenRefresher refresher = track(builder(current -> {
+            delegateCalls.incrementAndGet();
+            return current == null ? first : token("presented-the-doubtful-refresh-token");
+        }).failureCooldown(Duration.ZERO).interruptedRefresh(InterruptedRefreshPolicy.fallbackTo(current -> {
+            if (fallbackCalls.incrementAndGet() == 1) {
+                throw new IOException("token endpoint answered 503");
+            }
+            return token("client-credentials");
+        })).build());
+        refresher.refresh(null);
+        markLeftByAStoppedHolder(1, first);
+
+        assertThatThrownBy(() -> refresher.refresh(first)).isInstanceOf(IOException.class);
+        // the fallback presented no refresh token: the one the stopped holder presented is as doubtful as before
+        assertThat(redis.raw().exists(hash() + ":inflight")).as("the mark stays").isOne();
+        assertThat(refresher.refresh(first).value()).isEqualTo("client-credentials");
+
+        assertThat(delegateCalls).as("the delegate is never asked again").hasValue(1);
+        assertThat(fallbackCalls).hasValue(2);
+    }
+
+    @Test
     void markForAnotherRefreshTokenIsNoTakeover() throws Exception {
         AccessToken first = token("first");
         AtomicInteger calls = new AtomicInteger();
