@@ -301,7 +301,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                     LOG.log(System.Logger.Level.WARNING, "Redis at {0} unavailable for key ''{1}'' ({2}); "
                         + "refreshing locally, without fleet coordination", redis.endpoint(), keys.name(),
                         e.getMessage());
-                    return delegate.refresh(current);
+                    return refreshLocally(current);
                 }
                 // a reply cut off by the deadline says less than the refusal before it (WRONGPASS, say)
                 if (lastFailure == null || !(e.getCause() instanceof TimeoutException)) {
@@ -404,6 +404,23 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                 lock.release(owner, deadline);
             }
         }
+    }
+
+    /**
+     * Without Redis: presents the newest refresh token this instance has seen, not an older one the caller still
+     * holds, and remembers the result as the next generation, kept to be stored once Redis answers, so that the
+     * refresh token just spent is never presented again from this instance (nor written back).
+     */
+    private AccessToken refreshLocally(AccessToken current) throws Exception {
+        Shared mine = newest.get();
+        AccessToken fresh = delegate.refresh(mine != null ? mine.token() : current);
+        if (fresh == null) {
+            throw new IllegalStateException("the delegate of " + this + " returned null instead of a token");
+        }
+        Shared local = new Shared((mine != null ? mine.generation() : 0) + 1, fresh, -1);
+        remember(local);
+        unshared.set(local);
+        return fresh;
     }
 
     /**
