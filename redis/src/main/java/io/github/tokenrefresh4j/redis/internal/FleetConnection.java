@@ -229,7 +229,13 @@ public final class FleetConnection implements AutoCloseable {
                             LOG.log(System.Logger.Level.INFO, "Sentinel announced a new master for ''{0}'' ({1}); "
                                 + "reconnecting the refresher of key ''{2}'' to it", masterId, message,
                                 keys.name());
-                            reconnect();
+                            // not on this I/O thread: reconnect() takes connectLock, which a caller may hold while
+                            // its connect waits for this very thread (every sentinel announces the switch)
+                            try {
+                                scheduler().execute(FleetConnection.this::reconnect);
+                            } catch (RuntimeException shuttingDown) {
+                                // the client is shutting down: there is nothing left to reconnect
+                            }
                         }
                     }
                 });
