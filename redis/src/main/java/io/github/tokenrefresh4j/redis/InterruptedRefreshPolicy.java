@@ -22,7 +22,8 @@ import java.util.Optional;
  *       e.g. a client-credentials refresher: never risks a reuse</td></tr>
  *   <tr><td>strict rotation, no other grant, where revoking the grant is worse than stopping</td><td>{@link
  *       #refuse()}: the fleet fails its refreshes (one attempt per {@code failureCooldown}) until an operator
- *       stores a new token or deletes the key</td></tr>
+ *       deletes the key and its in-flight mark and restarts the instances (a running instance writes back the
+ *       newest token it has seen, so deleting alone brings the doubtful refresh token back)</td></tr>
  * </table>
  * With {@link #presentSameRefreshToken()} on a strict server, the refresh works if the stopped instance's request
  * never reached the server; if it did, the server answers {@code invalid_grant} and may revoke the grant, and the

@@ -301,7 +301,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                     LOG.log(System.Logger.Level.WARNING, "Redis at {0} unavailable for key ''{1}'' ({2}); "
                         + "refreshing locally, without fleet coordination", redis.endpoint(), keys.name(),
                         e.getMessage());
-                    return delegate.refresh(current);
+                    return refreshLocally(current);
                 }
                 // a reply cut off by the deadline says less than the refusal before it (WRONGPASS, say)
                 if (lastFailure == null || !(e.getCause() instanceof TimeoutException)) {
@@ -383,8 +383,10 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                 deadline.extendBy(System.nanoTime() - delegateStart);
                 // an interrupted caller gave up; that says nothing about the token endpoint, and its request may
                 // have reached it: the in-flight mark stays, and the next holder says so
+                // a failed fallback presented no refresh token: the mark stays, or the next holder would present
+                // the one the stopped holder may have spent, without a word
                 if (!(e instanceof InterruptedException) && !Thread.currentThread().isInterrupted()) {
-                    released = recordFailure(owner, replaced, e, true, deadline);
+                    released = recordFailure(owner, replaced, e, refresher == delegate, deadline);
                 }
                 throw e;
             }
@@ -402,6 +404,23 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                 lock.release(owner, deadline);
             }
         }
+    }
+
+    /**
+     * Without Redis: presents the newest refresh token this instance has seen, not an older one the caller still
+     * holds, and remembers the result as the next generation, kept to be stored once Redis answers, so that the
+     * refresh token just spent is never presented again from this instance (nor written back).
+     */
+    private AccessToken refreshLocally(AccessToken current) throws Exception {
+        Shared mine = newest.get();
+        AccessToken fresh = delegate.refresh(mine != null ? mine.token() : current);
+        if (fresh == null) {
+            throw new IllegalStateException("the delegate of " + this + " returned null instead of a token");
+        }
+        Shared local = new Shared((mine != null ? mine.generation() : 0) + 1, fresh, -1);
+        remember(local);
+        unshared.set(local);
+        return fresh;
     }
 
     /**
@@ -423,7 +442,12 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             + "FLUSHALL, or a replica was promoted behind); writing generation {3} back so that no instance presents "
             + "a spent refresh token", redis.endpoint(), there == null ? "no token" : "generation "
             + there.generation(), keys.name(), Long.toString(mine.generation()));
-        store.store(mine.generation(), mine.token(), deadline);
+        if (mine == unshared.get()) {
+            // this instance's own refresh, never stored: its result, so its mark and any failure record go
+            store.store(mine.generation(), mine.token(), deadline);
+        } else {
+            store.writeBack(mine.generation(), mine.token(), deadline);
+        }
         unshared.compareAndSet(mine, null);
         Snapshot after = store.read(deadline);
         remember(after.shared());
@@ -486,7 +510,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             RedisTokenRefreshException refused = new RedisTokenRefreshException("not refreshing key '" + keys.name()
                 + "': instance " + mark.instance() + " stopped during its refresh of generation " + generation
                 + " " + mark.ageMillis() + "ms ago, and its refresh token may already have been spent; "
-                + "interruptedRefresh=refuse. Store a new token under the key, or delete it, to recover", null);
+                + "interruptedRefresh=refuse. To recover, delete the key and its in-flight mark ('" + keys.inFlight()
+                + "') and restart the instances: a running instance writes back the newest token it has seen", null);
             // the mark stays: every holder refuses in turn, one per failureCooldown
             recordFailure(owner, generation, refused, false, deadline);
             throw refused;

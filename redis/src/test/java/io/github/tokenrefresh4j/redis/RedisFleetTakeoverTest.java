@@ -218,6 +218,30 @@ class RedisFleetTakeoverTest {
     }
 
     @Test
+    void writeBackAfterTheTokenIsLostKeepsTheMarkSoTheSpentRefreshTokenIsNotPresentedSilently() throws Exception {
+        AccessToken first = token("first");
+        AtomicInteger calls = new AtomicInteger();
+        RedisTokenRefresher refresher = track(builder(current -> calls.incrementAndGet() == 1 ? first
+            : token("must-not-happen"))
+            .interruptedRefresh(InterruptedRefreshPolicy.refuse())
+            .failureCooldown(Duration.ZERO).build());
+        refresher.refresh(null);
+        markLeftByAStoppedHolder(1, first);
+        // the token is lost (an operator deletes it, or a rollback drops it) while the mark of the stopped holder
+        // stays: this instance writes generation 1 back, and the refresh token of generation 1 is still in doubt
+        redis.raw().del(hash());
+
+        assertThatThrownBy(() -> refresher.refresh(first)).isInstanceOf(RedisTokenRefreshException.class)
+            .hasMessageContaining("interruptedRefresh=refuse")
+            // deleting the key alone is no recovery: this very write-back brings the token back
+            .hasMessageContaining("delete the key and its in-flight mark ('" + hash() + ":inflight') and restart "
+                + "the instances");
+        assertThat(calls).as("token endpoint calls").hasValue(1);
+        assertThat(redis.raw().hget(hash(), "generation")).as("written back").isEqualTo("1");
+        assertThat(redis.raw().exists(hash() + ":inflight")).as("the write-back keeps the mark").isOne();
+    }
+
+    @Test
     void fallbackPolicyAsksTheFallbackRefresherInsteadOfPresentingTheRefreshToken() throws Exception {
         AccessToken first = token("first");
         AtomicInteger delegateCalls = new AtomicInteger();
@@ -238,6 +262,32 @@ class RedisFleetTakeoverTest {
         assertThat(fallbackGot).containsExactly((AccessToken) null);
         assertThat(redis.raw().hget(hash(), "generation")).isEqualTo("2");
         assertThat(redis.raw().exists(hash() + ":inflight")).isZero();
+    }
+
+    @Test
+    void failedFallbackKeepsTheMarkSoTheNextHolderDoesNotPresentTheDoubtfulRefreshToken() throws Exception {
+        AccessToken first = token("first");
+        AtomicInteger delegateCalls = new AtomicInteger();
+        AtomicInteger fallbackCalls = new AtomicInteger();
+        RedisTokenRefresher refresher = track(builder(current -> {
+            delegateCalls.incrementAndGet();
+            return current == null ? first : token("presented-the-doubtful-refresh-token");
+        }).failureCooldown(Duration.ZERO).interruptedRefresh(InterruptedRefreshPolicy.fallbackTo(current -> {
+            if (fallbackCalls.incrementAndGet() == 1) {
+                throw new IOException("token endpoint answered 503");
+            }
+            return token("client-credentials");
+        })).build());
+        refresher.refresh(null);
+        markLeftByAStoppedHolder(1, first);
+
+        assertThatThrownBy(() -> refresher.refresh(first)).isInstanceOf(IOException.class);
+        // the fallback presented no refresh token: the one the stopped holder presented is as doubtful as before
+        assertThat(redis.raw().exists(hash() + ":inflight")).as("the mark stays").isOne();
+        assertThat(refresher.refresh(first).value()).isEqualTo("client-credentials");
+
+        assertThat(delegateCalls).as("the delegate is never asked again").hasValue(1);
+        assertThat(fallbackCalls).hasValue(2);
     }
 
     @Test

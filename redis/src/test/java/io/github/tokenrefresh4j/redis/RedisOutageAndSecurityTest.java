@@ -15,7 +15,10 @@ import java.nio.file.Path;
 import java.security.Key;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -88,6 +91,35 @@ class RedisOutageAndSecurityTest {
             assertThat(local.value()).isEqualTo("local-2");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no wait for waitTimeout")
                 .isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void localRefreshWhileRedisIsDownIsNeverGoneBackFromOnceRedisIsBack() throws Exception {
+        // every token expired when issued, so each call refreshes and shows which refresh token it presents
+        List<String> presented = new CopyOnWriteArrayList<>();
+        AtomicInteger issued = new AtomicInteger();
+        try (RedisServer redis = RedisServer.start();
+             RedisTokenRefresher refresher = RedisTokenRefresher.builder(redis.uri(), "tokens:local-then-back",
+                     current -> {
+                         presented.add(current == null ? "none" : current.refreshToken().orElseThrow());
+                         int n = issued.incrementAndGet();
+                         return AccessToken.of("at-" + n, Instant.EPOCH).withRefreshToken("rt-" + n);
+                     })
+                 .waitTimeout(Duration.ofSeconds(10))
+                 .fallbackToLocalRefresh(true)
+                 .build()) {
+            AccessToken shared = refresher.refresh(null);
+            redis.stop();
+            // rt-1 is spent here, without Redis: this instance has seen a newer token than Redis holds
+            AccessToken local = refresher.refresh(shared);
+            redis.startAgain();
+
+            AccessToken afterwards = await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> refresher.refresh(local), token -> token != null);
+
+            assertThat(afterwards.value()).isEqualTo("at-3");
+            assertThat(presented).as("refresh tokens presented").containsExactly("none", "rt-1", "rt-2");
         }
     }
 

@@ -229,7 +229,13 @@ public final class FleetConnection implements AutoCloseable {
                             LOG.log(System.Logger.Level.INFO, "Sentinel announced a new master for ''{0}'' ({1}); "
                                 + "reconnecting the refresher of key ''{2}'' to it", masterId, message,
                                 keys.name());
-                            reconnect();
+                            // not on this I/O thread: reconnect() takes connectLock, which a caller may hold while
+                            // its connect waits for this very thread (every sentinel announces the switch)
+                            try {
+                                scheduler().execute(FleetConnection.this::reconnect);
+                            } catch (RuntimeException shuttingDown) {
+                                // the client is shutting down: there is nothing left to reconnect
+                            }
                         }
                     }
                 });
@@ -265,10 +271,57 @@ public final class FleetConnection implements AutoCloseable {
         signal.signalAll();
     }
 
-    /** @return the commands if connected, else null: for the watchdog, which never connects */
+    /** @return the commands if connected, else null */
     public RedisClusterAsyncCommands<String, String> commandsIfConnected() {
         Connected c = connection;
         return c == null ? null : c.commands;
+    }
+
+    /**
+     * For the watchdog, after {@link #reconnect()} dropped the connection under a holder whose delegate still runs
+     * (nothing else in its JVM may talk to Redis until the delegate returns): opens the command connection without
+     * blocking, and hands the commands over once connected. Never waits for {@code connectLock}: a thread holding it
+     * may be waiting for a connect on the very thread this completes on; then that thread connects, and the
+     * watchdog's next round finds its connection.
+     *
+     * @return the commands once connected; completed exceptionally if connecting failed or was left to another thread
+     */
+    public CompletableFuture<RedisClusterAsyncCommands<String, String>> commandsInBackground() {
+        Connected c = connection;
+        if (c != null) {
+            return CompletableFuture.completedFuture(c.commands);
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("closed"));
+        }
+        return connector.commands.get().toCompletableFuture().thenApply(connected -> {
+            if (!connectLock.tryLock()) {
+                closeAsync(connected);
+                throw new IllegalStateException("another thread is connecting");
+            }
+            try {
+                if (closed || connection != null) {
+                    closeAsync(connected);
+                    if (closed) {
+                        throw new IllegalStateException("closed");
+                    }
+                    return connection.commands;
+                }
+                connection = connected;
+                return connected.commands;
+            } finally {
+                connectLock.unlock();
+            }
+        });
+    }
+
+    /** Never a blocking close: this may run on one of the client's own threads. */
+    private static void closeAsync(Connected connected) {
+        if (connected.connection() instanceof io.lettuce.core.api.AsyncCloseable closing) {
+            closing.closeAsync();
+        } else {
+            closeQuietly(connected);
+        }
     }
 
     /** A connection that arrives after the deadline is closed, not leaked. */

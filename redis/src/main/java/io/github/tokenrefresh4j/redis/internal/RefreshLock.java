@@ -122,9 +122,22 @@ public final class RefreshLock {
         private void renew() {
             long leftMillis = maxLockHold.toMillis()
                 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - takenAtNanos);
-            RedisClusterAsyncCommands<String, String> commands = redis.commandsIfConnected();
-            if (stopped || leftMillis <= 0 || commands == null) {
+            if (stopped || leftMillis <= 0) {
                 stop();
+                return;
+            }
+            RedisClusterAsyncCommands<String, String> commands = redis.commandsIfConnected();
+            if (commands == null) {
+                // dropped to follow a new master while the delegate runs: the holder lives, so its lock must too;
+                // connect without blocking and renew at once (a failed connect leaves it to the next round)
+                redis.commandsInBackground().thenAccept(connected -> renewOn(connected, leftMillis));
+                return;
+            }
+            renewOn(commands, leftMillis);
+        }
+
+        private void renewOn(RedisClusterAsyncCommands<String, String> commands, long leftMillis) {
+            if (stopped) {
                 return;
             }
             // never block the scheduler's thread: the reply is looked at when it comes

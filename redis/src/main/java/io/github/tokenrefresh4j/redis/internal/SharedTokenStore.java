@@ -21,9 +21,11 @@ public final class SharedTokenStore {
 
     /**
      * KEYS[1] token hash, KEYS[2] failure record, KEYS[3] in-flight mark; ARGV generation, stored form, events
-     * channel, ms left (-1: no expiry), lifetime in ms. Writes only a newer generation ("newest wins": the same
-     * script puts back a token that a rollback of Redis lost), and clears the record of a failed refresh and the
-     * mark of the refresh that produced it.
+     * channel, ms left (-1: no expiry), lifetime in ms, 1 for a token just refreshed (0: a write-back). Writes only
+     * a newer generation ("newest wins": the same script puts back a token that a rollback of Redis lost). A token
+     * just refreshed clears the record of a failed refresh and the mark of the refresh that produced it; a
+     * write-back clears neither: the mark of a holder that stopped while presenting the written-back generation's
+     * refresh token still says that refresh token may be spent.
      */
     private static final String STORE_SCRIPT = ""
         + "local stored = tonumber(redis.call('HGET', KEYS[1], 'generation') or '0')\n"
@@ -36,7 +38,7 @@ public final class SharedTokenStore {
         + "else\n"
         + "  redis.call('HDEL', KEYS[1], 'expires', 'lifetime')\n"
         + "end\n"
-        + "redis.call('DEL', KEYS[2], KEYS[3])\n"
+        + "if ARGV[6] == '1' then redis.call('DEL', KEYS[2], KEYS[3]) end\n"
         + "redis.call('PUBLISH', ARGV[3], 'stored')\n"
         + "return 1\n";
     /**
@@ -112,10 +114,23 @@ public final class SharedTokenStore {
      * @throws RedisUnavailableException if Redis did not confirm before the deadline
      */
     public boolean store(long generation, AccessToken token, Deadline deadline) {
+        return store(generation, token, true, deadline);
+    }
+
+    /**
+     * As {@link #store}, for a token this instance saw before and Redis lost: keeps the failure record and the
+     * in-flight mark, which speak of that token's refresh token.
+     */
+    public boolean writeBack(long generation, AccessToken token, Deadline deadline) {
+        return store(generation, token, false, deadline);
+    }
+
+    private boolean store(long generation, AccessToken token, boolean refreshed, Deadline deadline) {
         long left = token.expiresAt().map(this::millisLeft).orElse(-1L);
         Long stored = redis.awaitUninterruptibly(redis.commands(deadline).eval(STORE_SCRIPT, ScriptOutputType.INTEGER,
             new String[] {keys.token(), keys.failure(), keys.inFlight()}, Long.toString(generation),
-            codec.encode(token), keys.events(), Long.toString(left), Long.toString(left)), deadline);
+            codec.encode(token), keys.events(), Long.toString(left), Long.toString(left), refreshed ? "1" : "0"),
+            deadline);
         return stored == 1;
     }
 

@@ -25,7 +25,7 @@
  *       <td>{@code "<generation> <digest> <pid@host> <since>"}: the generation being refreshed, the first 12 hex
  *       digits of the SHA-256 of the refresh token presented (never the token), who presents it, and Redis's
  *       {@code TIME} in ms</td><td>MARK, by the lock holder just before its delegate; deleted by STORE and by
- *       FAIL (the delegate answered)</td></tr>
+ *       FAIL (the delegate answered), never by a write-back</td></tr>
  *   <tr><td>{@code {K}:events}</td><td>pub/sub channel (regular; a cluster delivers it to every node)</td>
  *       <td>{@code stored}, {@code failed}, {@code released}</td><td>the STORE, FAIL and RELEASE scripts</td></tr>
  * </table>
@@ -33,9 +33,10 @@
  * <p><b>Scripts.</b> READ returns generation, token, failure record, the record's PTTL, the token's time left
  * by Redis's clock, the in-flight mark and Redis's time, in one atomic reply. STORE writes generation {@code g} only
  * if {@code g} is greater than the stored one ("newest wins"), turns "ms left" into an instant of Redis's clock,
- * deletes the failure record and the in-flight mark, and publishes. MARK writes the in-flight mark only if the lock
- * is the caller's. FAIL writes the failure record (unless the cooldown is zero), deletes the in-flight mark (unless
- * the holder refused to present a refresh token) and the lock, in one step, only if the lock is still the caller's
+ * deletes the failure record and the in-flight mark (unless it writes back a token Redis lost: that token's
+ * refresh token may be the one a stopped holder was presenting), and publishes. MARK writes the in-flight mark
+ * only if the lock is the caller's. FAIL writes the failure record (unless the cooldown is zero), deletes the
+ * in-flight mark (unless the holder refused to present a refresh token, or its fallback failed) and the lock, in one step, only if the lock is still the caller's
  * or expired untaken. RENEW sets the lock's expiry and RELEASE deletes it, each only if the lock holds the caller's
  * owner id.
  *
