@@ -947,11 +947,15 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         return null;
     }
 
-    /** The user's clock, or null when it throws: a reading whose failure must change nothing. */
+    /**
+     * The user's clock, or null when it throws: a reading whose failure must change nothing. Even an {@code Error}
+     * (a clock library that fails to load): time out and give up read it after a refresh was claimed or before
+     * the waiters it owes are released, and an escape there would strand them and leave the refresh marked running.
+     */
     private Instant readClock() {
         try {
             return clock.instant();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             LOG.log(Level.WARNING, "the clock of TokenRefreshDecorator '" + name + "' threw", e);
             return null;
         }
@@ -961,7 +965,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     private ZonedDateTime eventTime() {
         try {
             return ZonedDateTime.now(clock);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // even an Error: an event is never why a call fails or a response is not released
             return ZonedDateTime.now(Clock.systemUTC());
         }
     }
