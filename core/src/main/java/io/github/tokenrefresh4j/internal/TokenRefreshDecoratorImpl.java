@@ -125,8 +125,10 @@ import java.util.logging.Logger;
  *       both; a second wave's timeout counts nothing. A late token is installed and counted as the success it
  *       is.</li>
  *   <li>No reading of the user's clock stands between a transition and the completion of the wait it removed:
- *       finish, time out and reject read it before their CAS, where a failure only fails the refresh (finish) or
- *       skips the cooldown; events read it after the waiters are released, falling back to the system clock.</li>
+ *       finish, time out, give up and reject read it before their CAS, where a failure (even an {@code Error})
+ *       only skips the cooldown, and finish checks the token on the system clock instead (a rotated refresh token
+ *       is never discarded for a clock failure); events read it after the waiters are released, falling back to
+ *       the system clock.</li>
  *   <li>A wait's future is completed only by the thread whose CAS removed it from the state, right after that CAS,
  *       even if building its exception fails. The refresher marker of the thread is cleared before anything is
  *       completed.</li>
@@ -766,21 +768,16 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
 
     /** The finish transition: the refresher call ended with {@code token}, or with {@code failure}. */
     private void finish(Refresh refresh, AccessToken token, Throwable failure) {
-        Instant now;
+        // Before the CAS: a clock that throws (even an Error) strands nothing. The token is then checked on the
+        // system clock rather than discarded: with rotating refresh tokens it holds the only valid one, and the
+        // next refresh would present the spent one again. No cooldown is started without the user's clock.
+        Instant now = readClock();
         Throwable cause = failure;
         Deadlines deadlines = null;
-        try { // before the CAS: a clock that throws fails this refresh, and strands nothing
-            now = clock.instant();
-            if (cause == null) {
-                cause = invalid(token, now);
-                deadlines = cause == null ? Deadlines.of(now, token, refreshAhead) : null;
-            }
-        } catch (Throwable clockFailure) { // even an Error: nothing may keep the call marked running
-            now = null;
-            if (cause == null) {
-                cause = new IllegalStateException("the clock threw as the refresher returned; the token it "
-                    + "returned cannot be checked and is discarded", clockFailure);
-            }
+        if (cause == null) {
+            Instant checkedAt = now != null ? now : Instant.now();
+            cause = invalid(token, checkedAt);
+            deadlines = cause == null ? Deadlines.of(checkedAt, token, refreshAhead) : null;
         }
         State s;
         State next;

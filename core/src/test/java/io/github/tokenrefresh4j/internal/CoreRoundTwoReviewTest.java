@@ -2,9 +2,11 @@ package io.github.tokenrefresh4j.internal;
 
 import io.github.tokenrefresh4j.AccessToken;
 import io.github.tokenrefresh4j.ManualScheduler;
+import io.github.tokenrefresh4j.MutableClock;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
+import io.github.tokenrefresh4j.TokenRefresher;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,6 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -37,6 +43,7 @@ class CoreRoundTwoReviewTest {
     private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
     private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final Queue<AccessToken> given = new ConcurrentLinkedQueue<>();
     private final AtomicInteger refresherCalls = new AtomicInteger();
 
     @AfterEach
@@ -46,6 +53,10 @@ class CoreRoundTwoReviewTest {
 
     private static <T> T within10Seconds(Future<T> call) throws Exception {
         return call.get(10, SECONDS);
+    }
+
+    private static List<String> refreshTokens(Queue<AccessToken> tokens) {
+        return tokens.stream().map(t -> t.refreshToken().orElse(t.value())).toList();
     }
 
     /** A clock whose source throws an {@code Error} while broken (a clock library whose class failed to load). */
@@ -120,5 +131,30 @@ class CoreRoundTwoReviewTest {
         assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("t1");
         assertThat(first).isInstanceOf(TokenRefreshException.class)
             .hasCauseInstanceOf(RejectedExecutionException.class);
+    }
+
+    @Test
+    void clockThrowingAsTheRefresherReturnsNeverLosesTheRotatedRefreshToken() throws Exception {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        MutableClock clock = new MutableClock(now);
+        TokenRefresher rotating = current -> {
+            given.add(current == null ? AccessToken.of("client-credentials") : current);
+            int n = refresherCalls.incrementAndGet();
+            clock.broken(n == 2); // the outage starts as the second call returns
+            return AccessToken.of("t" + n, now.plus(Duration.ofHours(1))).withRefreshToken("RT" + n);
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("rotated", TokenRefreshConfig.custom()
+            .clock(clock).refreshExecutor(Runnable::run).scheduler(new ManualScheduler())
+            .failureCooldown(Duration.ZERO).build(), rotating);
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t1");
+        tokens.invalidate();
+
+        // the server rotated RT1 into RT2 and answered t2: the decorator keeps it, whatever the clock did
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
+        clock.broken(false);
+        tokens.invalidate();
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t3");
+
+        assertThat(refreshTokens(given)).containsExactly("client-credentials", "RT1", "RT2");
     }
 }
