@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
@@ -24,6 +25,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -270,6 +272,87 @@ class CoreRoundTwoTest {
         } finally {
             webhookAnswers.countDown();
         }
+    }
+
+    // Found by the review of issue 19: an Error from the clock, and a token returned during a clock outage
+
+    /** What a clock library that fails to load throws: an Error, not a RuntimeException. */
+    private static final Error CLOCK_ERROR = new NoClassDefFoundError("a clock library that could not be loaded");
+
+    @Test
+    void clockThrowingAnErrorAtTheTimeoutStillReleasesTheWaiters() throws Exception {
+        MutableClock clock = new MutableClock(START);
+        ManualScheduler scheduler = new ManualScheduler();
+        CountDownLatch endpointAnswers = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("timeout-error", TokenRefreshConfig.custom()
+            .clock(clock).scheduler(scheduler).refreshExecutor(pool).failureCooldown(Duration.ZERO).build(),
+            current -> {
+                refresherCalls.incrementAndGet();
+                endpointAnswers.await();
+                return AccessToken.of("t1", START.plus(Duration.ofHours(1)));
+            });
+        try {
+            Future<String> call = pool.submit(() -> tokens.executeFunction(AccessToken::value));
+            await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1 && refresherCalls.get() == 1);
+
+            clock.brokenWith(CLOCK_ERROR);
+            scheduler.takeScheduled().run(); // the timeout fires while the clock throws an Error
+
+            assertThat(catchThrowable(() -> within10Seconds(call))).cause()
+                .isInstanceOf(TokenRefreshException.class).hasMessageContaining("timed out");
+        } finally {
+            endpointAnswers.countDown();
+        }
+    }
+
+    @Test
+    void clockThrowingAnErrorAsTheExecutorRefusesLeavesNoRefreshMarkedRunning() throws Exception {
+        MutableClock clock = new MutableClock(START);
+        AtomicInteger handOffs = new AtomicInteger();
+        Executor executor = task -> {
+            if (handOffs.incrementAndGet() == 1) {
+                clock.brokenWith(CLOCK_ERROR); // the clock fails just as the executor refuses the task
+                throw new RejectedExecutionException("saturated");
+            }
+            pool.execute(task);
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("refused-error", TokenRefreshConfig.custom()
+            .clock(clock).scheduler(new ManualScheduler()).refreshExecutor(executor)
+            .failureCooldown(Duration.ZERO).build(),
+            current -> AccessToken.of("t" + refresherCalls.incrementAndGet(), START.plus(Duration.ofHours(1))));
+
+        Throwable first = catchThrowable(() -> tokens.executeFunction(AccessToken::value));
+        clock.brokenWith(null);
+
+        assertThat(tokens.getMetrics().isRefreshInFlight()).isFalse();
+        assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("t1");
+        assertThat(first).isInstanceOf(TokenRefreshException.class)
+            .hasCauseInstanceOf(RejectedExecutionException.class);
+    }
+
+    @Test
+    void clockThrowingAsTheRefresherReturnsNeverLosesTheRotatedRefreshToken() throws Exception {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        MutableClock clock = new MutableClock(now);
+        TokenRefresher rotating = current -> {
+            given.add(current == null ? AccessToken.of("client-credentials") : current);
+            int n = refresherCalls.incrementAndGet();
+            clock.broken(n == 2); // the outage starts as the second call returns
+            return AccessToken.of("t" + n, now.plus(Duration.ofHours(1))).withRefreshToken("RT" + n);
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("rotated", TokenRefreshConfig.custom()
+            .clock(clock).refreshExecutor(Runnable::run).scheduler(new ManualScheduler())
+            .failureCooldown(Duration.ZERO).build(), rotating);
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t1");
+        tokens.invalidate();
+
+        // the server rotated RT1 into RT2 and answered t2: the decorator keeps it, whatever the clock did
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
+        clock.broken(false);
+        tokens.invalidate();
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t3");
+
+        assertThat(refreshTokens(given)).containsExactly("client-credentials", "RT1", "RT2");
     }
 
     /** A concurrent mutable set with its first elements. */
