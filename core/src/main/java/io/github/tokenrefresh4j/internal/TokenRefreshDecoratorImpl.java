@@ -290,7 +290,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         AsyncCall<T> call = new AsyncCall<>(function, promise);
         try {
             call.proceed(acquire());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // even an Error (a clock that fails to load): the stage fails, nothing is thrown
             promise.completeExceptionally(e);
         }
         return promise;

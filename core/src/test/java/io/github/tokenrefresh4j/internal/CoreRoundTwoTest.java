@@ -18,6 +18,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -28,6 +30,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
@@ -353,6 +356,22 @@ class CoreRoundTwoTest {
         assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t3");
 
         assertThat(refreshTokens(given)).containsExactly("client-credentials", "RT1", "RT2");
+    }
+
+    @Test
+    void asyncCallWhoseClockThrowsAnErrorGetsAFailedStageInsteadOfAThrow() {
+        MutableClock clock = new MutableClock(START);
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("async-clock", TokenRefreshConfig.custom()
+            .clock(clock).refreshExecutor(Runnable::run).scheduler(new ManualScheduler()).build(), rotating());
+        clock.brokenWith(CLOCK_ERROR);
+        AtomicReference<CompletionStage<String>> stage = new AtomicReference<>();
+
+        Throwable thrown = catchThrowable(() -> stage.set(tokens.executeCompletionStage(
+            token -> CompletableFuture.completedFuture(token.value()))));
+
+        assertThat(thrown).isNull();
+        assertThat(catchThrowable(() -> stage.get().toCompletableFuture().join())).hasCause(CLOCK_ERROR);
+        assertThat(refresherCalls).hasValue(0);
     }
 
     /** A concurrent mutable set with its first elements. */
