@@ -373,7 +373,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     private <T> T retrying(CheckedFunction<AccessToken, T> function, CheckedSupplier<T> supplier, AccessToken token,
                            T result, Throwable failure) throws Throwable {
         for (int retries = 0; ; retries++) {
-            Acquired next = retryAfterRejection(token, retries);
+            Acquired next = retryOrRelease(token, retries, result, failure);
             if (next == null) {
                 if (failure != null) {
                     throw failure;
@@ -443,6 +443,26 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             return null;
         }
         return next;
+    }
+
+    /**
+     * {@link #retryAfterRejection}; when it throws (the clock, a refresher calling through its own decorator), a
+     * rejected result that nobody will receive goes to {@code consumeResultBeforeRetryAttempt} first, so the
+     * response it holds is released.
+     */
+    private Acquired retryOrRelease(AccessToken token, int retries, Object result, Throwable failure) {
+        try {
+            return retryAfterRejection(token, retries);
+        } catch (Throwable e) {
+            if (failure == null) {
+                try {
+                    consumeResultBeforeRetryAttempt.accept(result);
+                } catch (Throwable releaseFailure) {
+                    e.addSuppressed(releaseFailure);
+                }
+            }
+            throw sneakyThrow(e);
+        }
     }
 
     private AccessToken await(Acquired acquired) {
@@ -524,7 +544,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 Throwable cause = failure == null ? null : unwrap(failure);
                 boolean rejected = cause != null ? refreshOnException.test(cause) : refreshOnResult.test(result);
                 if (rejected) {
-                    Acquired next = retryAfterRejection(token, retries);
+                    Acquired next = retryOrRelease(token, retries, result, cause);
                     if (next != null) {
                         retries++;
                         if (cause == null) {

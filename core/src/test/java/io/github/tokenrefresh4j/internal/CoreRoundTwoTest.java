@@ -374,6 +374,41 @@ class CoreRoundTwoTest {
         assertThat(refresherCalls).hasValue(0);
     }
 
+    // A retry that cannot obtain its token (here the clock throws) still releases the rejected response
+    private TokenRefreshDecorator releasingOn401(MutableClock clock, AtomicInteger released) {
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("release", TokenRefreshConfig.custom()
+            .clock(clock).refreshExecutor(Runnable::run).scheduler(new ManualScheduler())
+            .refreshOnResult(result -> result.equals("401"))
+            .consumeResultBeforeRetryAttempt(result -> released.incrementAndGet()).build(),
+            current -> AccessToken.of("t" + refresherCalls.incrementAndGet()));
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t1"); // accepted, never expires
+        clock.broken(true);
+        return tokens;
+    }
+
+    @Test
+    void rejectedResultIsReleasedWhenTheRetryCannotObtainItsToken() {
+        AtomicInteger released = new AtomicInteger();
+        TokenRefreshDecorator tokens = releasingOn401(new MutableClock(START), released);
+
+        Throwable thrown = catchThrowable(() -> tokens.executeFunction(token -> "401"));
+
+        assertThat(thrown).isInstanceOf(IllegalStateException.class).hasMessage("clock outage");
+        assertThat(released).hasValue(1);
+    }
+
+    @Test
+    void rejectedAsyncResultIsReleasedWhenTheRetryCannotObtainItsToken() {
+        AtomicInteger released = new AtomicInteger();
+        TokenRefreshDecorator tokens = releasingOn401(new MutableClock(START), released);
+
+        CompletableFuture<String> call = tokens.executeCompletionStage(
+            token -> CompletableFuture.completedFuture("401")).toCompletableFuture();
+
+        assertThat(catchThrowable(call::join)).hasRootCauseMessage("clock outage");
+        assertThat(released).hasValue(1);
+    }
+
     /** A concurrent mutable set with its first elements. */
     private static final class ConcurrentHashMapSet {
         static Set<String> of(String... elements) {
