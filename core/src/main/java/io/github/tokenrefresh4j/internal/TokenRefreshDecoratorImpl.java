@@ -535,7 +535,11 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                     + "instead of a CompletionStage"));
                 return;
             }
-            stage.whenComplete(this);
+            try {
+                stage.whenComplete(this);
+            } catch (Throwable t) { // a stage of the caller's that refuses a callback: nobody else ends the call
+                promise.completeExceptionally(t);
+            }
         }
 
         @Override

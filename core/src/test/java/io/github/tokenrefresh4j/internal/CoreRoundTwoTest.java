@@ -31,6 +31,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
@@ -407,6 +408,24 @@ class CoreRoundTwoTest {
 
         assertThat(catchThrowable(call::join)).hasRootCauseMessage("clock outage");
         assertThat(released).hasValue(1);
+    }
+
+    @Test
+    void asyncCallWhoseStageThrowsAfterItWaitedForTheRefreshStillEnds() {
+        Queue<Runnable> handedOff = new ConcurrentLinkedQueue<>();
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("broken-stage", TokenRefreshConfig.custom()
+            .refreshExecutor(handedOff::add).scheduler(new ManualScheduler()).build(), rotating());
+        CompletableFuture<String> call = tokens.executeCompletionStage(token -> new CompletableFuture<String>() {
+            @Override
+            public CompletableFuture<String> whenComplete(BiConsumer<? super String, ? super Throwable> action) {
+                throw new IllegalStateException("a stage that cannot take a callback");
+            }
+        }).toCompletableFuture();
+
+        handedOff.remove().run(); // the refresh ends: the waiting call runs on this thread
+
+        assertThat(call).isCompletedExceptionally();
+        assertThat(catchThrowable(call::join)).hasRootCauseMessage("a stage that cannot take a callback");
     }
 
     /** A concurrent mutable set with its first elements. */
