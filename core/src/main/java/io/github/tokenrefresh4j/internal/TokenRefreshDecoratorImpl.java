@@ -472,7 +472,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         if (acquired instanceof Refused) {
             throw ((Refused) acquired).failure;
         }
-        CompletableFuture<AccessToken> future = ((Wait) acquired).future;
+        CompletableFuture<AccessToken> future = ((Wait) acquired).blocking;
         metrics.waitingCalls.incrementAndGet();
         try {
             return future.get();
@@ -949,8 +949,10 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             return;
         }
         if (outcome instanceof AccessToken) {
+            wait.blocking.complete((AccessToken) outcome); // synchronous callers first: no user code runs here
             wait.future.complete((AccessToken) outcome);
         } else {
+            wait.blocking.completeExceptionally((Throwable) outcome);
             wait.future.completeExceptionally((Throwable) outcome);
         }
         cancelTimeout(wait); // after completing: a timeout stored meanwhile sees the wait done, or is seen here
@@ -1214,6 +1216,12 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     /** The calls waiting for one refresher call, released by its end or by their refresh timeout. */
     private static final class Wait implements Acquired {
         final Refresh refresh;
+        /**
+         * What synchronous calls block on, completed before {@link #future}: the continuations of asynchronous
+         * calls (their user functions) run inline when {@code future} completes, and must not hold them.
+         */
+        final CompletableFuture<AccessToken> blocking = new CompletableFuture<>();
+        /** What asynchronous calls continue from. */
         final CompletableFuture<AccessToken> future = new CompletableFuture<>();
         volatile Future<?> timeout;
 

@@ -27,6 +27,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -426,6 +427,36 @@ class CoreRoundTwoTest {
 
         assertThat(call).isCompletedExceptionally();
         assertThat(catchThrowable(call::join)).hasRootCauseMessage("a stage that cannot take a callback");
+    }
+
+    @Test
+    void asyncContinuationThatBlocksDoesNotHoldTheSynchronousWaiters() throws Exception {
+        Queue<Runnable> handedOff = new ConcurrentLinkedQueue<>();
+        CountDownLatch asyncCallerBlocks = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("continuation", TokenRefreshConfig.custom()
+            .refreshExecutor(handedOff::add).scheduler(new ManualScheduler()).build(), rotating());
+        FutureTask<String> blocking = new FutureTask<>(() -> tokens.executeFunction(AccessToken::value));
+        Thread waiter = new Thread(blocking, "synchronous-waiter");
+        waiter.setDaemon(true);
+        waiter.start();
+        // the async caller joins after the synchronous one is parked on the wait
+        await().until(() -> handedOff.size() == 1 && waiter.getState() == Thread.State.WAITING);
+        tokens.executeCompletionStage(token -> {
+            try {
+                asyncCallerBlocks.await(); // work of its own done synchronously before it returns its stage
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return CompletableFuture.completedFuture(token.value());
+        });
+        await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 2);
+        Future<?> refresh = pool.submit(handedOff.remove()); // the continuation runs, and blocks, on this thread
+        try {
+            assertThat(within10Seconds(blocking)).isEqualTo("t1");
+        } finally {
+            asyncCallerBlocks.countDown();
+        }
+        within10Seconds(refresh);
     }
 
     /** A concurrent mutable set with its first elements. */
