@@ -14,6 +14,7 @@ public final class MutableClock extends Clock {
 
     private volatile Instant now;
     private volatile boolean broken;
+    private volatile Error error;
 
     public MutableClock(Instant start) {
         this.now = start;
@@ -28,8 +29,17 @@ public final class MutableClock extends Clock {
         this.broken = broken;
     }
 
+    /** While set, {@link #instant()} throws this {@code Error} (a clock library that fails to load); null ends it. */
+    public void brokenWith(Error error) {
+        this.error = error;
+    }
+
     @Override
     public Instant instant() {
+        Error failure = error;
+        if (failure != null) {
+            throw failure;
+        }
         if (broken) {
             throw new IllegalStateException("clock outage");
         }

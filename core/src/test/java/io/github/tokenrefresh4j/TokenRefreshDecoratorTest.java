@@ -441,6 +441,8 @@ class TokenRefreshDecoratorTest {
             decorator.getEventPublisher().onEvent(event -> events.add(event.getEventType()));
             Supplier<String> call = TokenRefreshDecorator.decorateFunction(decorator, AccessToken::value);
             assertThatThrownBy(call::get).isInstanceOf(TokenRefreshException.class);
+            // published on the refresher's thread after it released the call, so the refusal below could race it
+            await().until(() -> events.contains(TokenRefreshEvent.Type.REFRESH_FAILED));
 
             clock.advance(Duration.ofSeconds(4));
             assertThatThrownBy(call::get).isInstanceOf(TokenRefreshException.class)

@@ -125,8 +125,10 @@ import java.util.logging.Logger;
  *       both; a second wave's timeout counts nothing. A late token is installed and counted as the success it
  *       is.</li>
  *   <li>No reading of the user's clock stands between a transition and the completion of the wait it removed:
- *       finish, time out and reject read it before their CAS, where a failure only fails the refresh (finish) or
- *       skips the cooldown; events read it after the waiters are released, falling back to the system clock.</li>
+ *       finish, time out, give up and reject read it before their CAS, where a failure (even an {@code Error})
+ *       only skips the cooldown, and finish checks the token on the system clock instead (a rotated refresh token
+ *       is never discarded for a clock failure); events read it after the waiters are released, falling back to
+ *       the system clock.</li>
  *   <li>A wait's future is completed only by the thread whose CAS removed it from the state, right after that CAS,
  *       even if building its exception fails. The refresher marker of the thread is cleared before anything is
  *       completed.</li>
@@ -288,7 +290,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         AsyncCall<T> call = new AsyncCall<>(function, promise);
         try {
             call.proceed(acquire());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // even an Error (a clock that fails to load): the stage fails, nothing is thrown
             promise.completeExceptionally(e);
         }
         return promise;
@@ -371,7 +373,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     private <T> T retrying(CheckedFunction<AccessToken, T> function, CheckedSupplier<T> supplier, AccessToken token,
                            T result, Throwable failure) throws Throwable {
         for (int retries = 0; ; retries++) {
-            Acquired next = retryAfterRejection(token, retries);
+            Acquired next = retryOrRelease(token, retries, result, failure);
             if (next == null) {
                 if (failure != null) {
                     throw failure;
@@ -443,6 +445,26 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         return next;
     }
 
+    /**
+     * {@link #retryAfterRejection}; when it throws (the clock, a refresher calling through its own decorator), a
+     * rejected result that nobody will receive goes to {@code consumeResultBeforeRetryAttempt} first, so the
+     * response it holds is released.
+     */
+    private Acquired retryOrRelease(AccessToken token, int retries, Object result, Throwable failure) {
+        try {
+            return retryAfterRejection(token, retries);
+        } catch (Throwable e) {
+            if (failure == null) {
+                try {
+                    consumeResultBeforeRetryAttempt.accept(result);
+                } catch (Throwable releaseFailure) {
+                    e.addSuppressed(releaseFailure);
+                }
+            }
+            throw sneakyThrow(e);
+        }
+    }
+
     private AccessToken await(Acquired acquired) {
         if (acquired instanceof Usable) {
             return ((Usable) acquired).token;
@@ -450,7 +472,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         if (acquired instanceof Refused) {
             throw ((Refused) acquired).failure;
         }
-        CompletableFuture<AccessToken> future = ((Wait) acquired).future;
+        CompletableFuture<AccessToken> future = ((Wait) acquired).blocking;
         metrics.waitingCalls.incrementAndGet();
         try {
             return future.get();
@@ -513,7 +535,11 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                     + "instead of a CompletionStage"));
                 return;
             }
-            stage.whenComplete(this);
+            try {
+                stage.whenComplete(this);
+            } catch (Throwable t) { // a stage of the caller's that refuses a callback: nobody else ends the call
+                promise.completeExceptionally(t);
+            }
         }
 
         @Override
@@ -522,7 +548,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 Throwable cause = failure == null ? null : unwrap(failure);
                 boolean rejected = cause != null ? refreshOnException.test(cause) : refreshOnResult.test(result);
                 if (rejected) {
-                    Acquired next = retryAfterRejection(token, retries);
+                    Acquired next = retryOrRelease(token, retries, result, cause);
                     if (next != null) {
                         retries++;
                         if (cause == null) {
@@ -766,21 +792,16 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
 
     /** The finish transition: the refresher call ended with {@code token}, or with {@code failure}. */
     private void finish(Refresh refresh, AccessToken token, Throwable failure) {
-        Instant now;
+        // Before the CAS: a clock that throws (even an Error) strands nothing. The token is then checked on the
+        // system clock rather than discarded: with rotating refresh tokens it holds the only valid one, and the
+        // next refresh would present the spent one again. No cooldown is started without the user's clock.
+        Instant now = readClock();
         Throwable cause = failure;
         Deadlines deadlines = null;
-        try { // before the CAS: a clock that throws fails this refresh, and strands nothing
-            now = clock.instant();
-            if (cause == null) {
-                cause = invalid(token, now);
-                deadlines = cause == null ? Deadlines.of(now, token, refreshAhead) : null;
-            }
-        } catch (Throwable clockFailure) { // even an Error: nothing may keep the call marked running
-            now = null;
-            if (cause == null) {
-                cause = new IllegalStateException("the clock threw as the refresher returned; the token it "
-                    + "returned cannot be checked and is discarded", clockFailure);
-            }
+        if (cause == null) {
+            Instant checkedAt = now != null ? now : Instant.now();
+            cause = invalid(token, checkedAt);
+            deadlines = cause == null ? Deadlines.of(checkedAt, token, refreshAhead) : null;
         }
         State s;
         State next;
@@ -930,8 +951,10 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
             return;
         }
         if (outcome instanceof AccessToken) {
+            wait.blocking.complete((AccessToken) outcome); // synchronous callers first: no user code runs here
             wait.future.complete((AccessToken) outcome);
         } else {
+            wait.blocking.completeExceptionally((Throwable) outcome);
             wait.future.completeExceptionally((Throwable) outcome);
         }
         cancelTimeout(wait); // after completing: a timeout stored meanwhile sees the wait done, or is seen here
@@ -949,11 +972,15 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
         return null;
     }
 
-    /** The user's clock, or null when it throws: a reading whose failure must change nothing. */
+    /**
+     * The user's clock, or null when it throws: a reading whose failure must change nothing. Even an {@code Error}
+     * (a clock library that fails to load): time out and give up read it after a refresh was claimed or before
+     * the waiters it owes are released, and an escape there would strand them and leave the refresh marked running.
+     */
     private Instant readClock() {
         try {
             return clock.instant();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             LOG.log(Level.WARNING, "the clock of TokenRefreshDecorator '" + name + "' threw", e);
             return null;
         }
@@ -963,7 +990,7 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     private ZonedDateTime eventTime() {
         try {
             return ZonedDateTime.now(clock);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // even an Error: an event is never why a call fails or a response is not released
             return ZonedDateTime.now(Clock.systemUTC());
         }
     }
@@ -1191,6 +1218,12 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
     /** The calls waiting for one refresher call, released by its end or by their refresh timeout. */
     private static final class Wait implements Acquired {
         final Refresh refresh;
+        /**
+         * What synchronous calls block on, completed before {@link #future}: the continuations of asynchronous
+         * calls (their user functions) run inline when {@code future} completes, and must not hold them.
+         */
+        final CompletableFuture<AccessToken> blocking = new CompletableFuture<>();
+        /** What asynchronous calls continue from. */
         final CompletableFuture<AccessToken> future = new CompletableFuture<>();
         volatile Future<?> timeout;
 

@@ -14,9 +14,12 @@ import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -24,8 +27,12 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
@@ -270,6 +277,186 @@ class CoreRoundTwoTest {
         } finally {
             webhookAnswers.countDown();
         }
+    }
+
+    // Found by the review of issue 19: an Error from the clock, and a token returned during a clock outage
+
+    /** What a clock library that fails to load throws: an Error, not a RuntimeException. */
+    private static final Error CLOCK_ERROR = new NoClassDefFoundError("a clock library that could not be loaded");
+
+    @Test
+    void clockThrowingAnErrorAtTheTimeoutStillReleasesTheWaiters() throws Exception {
+        MutableClock clock = new MutableClock(START);
+        ManualScheduler scheduler = new ManualScheduler();
+        CountDownLatch endpointAnswers = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("timeout-error", TokenRefreshConfig.custom()
+            .clock(clock).scheduler(scheduler).refreshExecutor(pool).failureCooldown(Duration.ZERO).build(),
+            current -> {
+                refresherCalls.incrementAndGet();
+                endpointAnswers.await();
+                return AccessToken.of("t1", START.plus(Duration.ofHours(1)));
+            });
+        try {
+            Future<String> call = pool.submit(() -> tokens.executeFunction(AccessToken::value));
+            await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1 && refresherCalls.get() == 1);
+
+            clock.brokenWith(CLOCK_ERROR);
+            scheduler.takeScheduled().run(); // the timeout fires while the clock throws an Error
+
+            assertThat(catchThrowable(() -> within10Seconds(call))).cause()
+                .isInstanceOf(TokenRefreshException.class).hasMessageContaining("timed out");
+        } finally {
+            endpointAnswers.countDown();
+        }
+    }
+
+    @Test
+    void clockThrowingAnErrorAsTheExecutorRefusesLeavesNoRefreshMarkedRunning() throws Exception {
+        MutableClock clock = new MutableClock(START);
+        AtomicInteger handOffs = new AtomicInteger();
+        Executor executor = task -> {
+            if (handOffs.incrementAndGet() == 1) {
+                clock.brokenWith(CLOCK_ERROR); // the clock fails just as the executor refuses the task
+                throw new RejectedExecutionException("saturated");
+            }
+            pool.execute(task);
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("refused-error", TokenRefreshConfig.custom()
+            .clock(clock).scheduler(new ManualScheduler()).refreshExecutor(executor)
+            .failureCooldown(Duration.ZERO).build(),
+            current -> AccessToken.of("t" + refresherCalls.incrementAndGet(), START.plus(Duration.ofHours(1))));
+
+        Throwable first = catchThrowable(() -> tokens.executeFunction(AccessToken::value));
+        clock.brokenWith(null);
+
+        assertThat(tokens.getMetrics().isRefreshInFlight()).isFalse();
+        assertThat(within10Seconds(pool.submit(() -> tokens.executeFunction(AccessToken::value)))).isEqualTo("t1");
+        assertThat(first).isInstanceOf(TokenRefreshException.class)
+            .hasCauseInstanceOf(RejectedExecutionException.class);
+    }
+
+    @Test
+    void clockThrowingAsTheRefresherReturnsNeverLosesTheRotatedRefreshToken() throws Exception {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        MutableClock clock = new MutableClock(now);
+        TokenRefresher rotating = current -> {
+            given.add(current == null ? AccessToken.of("client-credentials") : current);
+            int n = refresherCalls.incrementAndGet();
+            clock.broken(n == 2); // the outage starts as the second call returns
+            return AccessToken.of("t" + n, now.plus(Duration.ofHours(1))).withRefreshToken("RT" + n);
+        };
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("rotated", TokenRefreshConfig.custom()
+            .clock(clock).refreshExecutor(Runnable::run).scheduler(new ManualScheduler())
+            .failureCooldown(Duration.ZERO).build(), rotating);
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t1");
+        tokens.invalidate();
+
+        // the server rotated RT1 into RT2 and answered t2: the decorator keeps it, whatever the clock did
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t2");
+        clock.broken(false);
+        tokens.invalidate();
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t3");
+
+        assertThat(refreshTokens(given)).containsExactly("client-credentials", "RT1", "RT2");
+    }
+
+    @Test
+    void asyncCallWhoseClockThrowsAnErrorGetsAFailedStageInsteadOfAThrow() {
+        MutableClock clock = new MutableClock(START);
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("async-clock", TokenRefreshConfig.custom()
+            .clock(clock).refreshExecutor(Runnable::run).scheduler(new ManualScheduler()).build(), rotating());
+        clock.brokenWith(CLOCK_ERROR);
+        AtomicReference<CompletionStage<String>> stage = new AtomicReference<>();
+
+        Throwable thrown = catchThrowable(() -> stage.set(tokens.executeCompletionStage(
+            token -> CompletableFuture.completedFuture(token.value()))));
+
+        assertThat(thrown).isNull();
+        assertThat(catchThrowable(() -> stage.get().toCompletableFuture().join())).hasCause(CLOCK_ERROR);
+        assertThat(refresherCalls).hasValue(0);
+    }
+
+    // A retry that cannot obtain its token (here the clock throws) still releases the rejected response
+    private TokenRefreshDecorator releasingOn401(MutableClock clock, AtomicInteger released) {
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("release", TokenRefreshConfig.custom()
+            .clock(clock).refreshExecutor(Runnable::run).scheduler(new ManualScheduler())
+            .refreshOnResult(result -> result.equals("401"))
+            .consumeResultBeforeRetryAttempt(result -> released.incrementAndGet()).build(),
+            current -> AccessToken.of("t" + refresherCalls.incrementAndGet()));
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("t1"); // accepted, never expires
+        clock.broken(true);
+        return tokens;
+    }
+
+    @Test
+    void rejectedResultIsReleasedWhenTheRetryCannotObtainItsToken() {
+        AtomicInteger released = new AtomicInteger();
+        TokenRefreshDecorator tokens = releasingOn401(new MutableClock(START), released);
+
+        Throwable thrown = catchThrowable(() -> tokens.executeFunction(token -> "401"));
+
+        assertThat(thrown).isInstanceOf(IllegalStateException.class).hasMessage("clock outage");
+        assertThat(released).hasValue(1);
+    }
+
+    @Test
+    void rejectedAsyncResultIsReleasedWhenTheRetryCannotObtainItsToken() {
+        AtomicInteger released = new AtomicInteger();
+        TokenRefreshDecorator tokens = releasingOn401(new MutableClock(START), released);
+
+        CompletableFuture<String> call = tokens.executeCompletionStage(
+            token -> CompletableFuture.completedFuture("401")).toCompletableFuture();
+
+        assertThat(catchThrowable(call::join)).hasRootCauseMessage("clock outage");
+        assertThat(released).hasValue(1);
+    }
+
+    @Test
+    void asyncCallWhoseStageThrowsAfterItWaitedForTheRefreshStillEnds() {
+        Queue<Runnable> handedOff = new ConcurrentLinkedQueue<>();
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("broken-stage", TokenRefreshConfig.custom()
+            .refreshExecutor(handedOff::add).scheduler(new ManualScheduler()).build(), rotating());
+        CompletableFuture<String> call = tokens.executeCompletionStage(token -> new CompletableFuture<String>() {
+            @Override
+            public CompletableFuture<String> whenComplete(BiConsumer<? super String, ? super Throwable> action) {
+                throw new IllegalStateException("a stage that cannot take a callback");
+            }
+        }).toCompletableFuture();
+
+        handedOff.remove().run(); // the refresh ends: the waiting call runs on this thread
+
+        assertThat(call).isCompletedExceptionally();
+        assertThat(catchThrowable(call::join)).hasRootCauseMessage("a stage that cannot take a callback");
+    }
+
+    @Test
+    void asyncContinuationThatBlocksDoesNotHoldTheSynchronousWaiters() throws Exception {
+        Queue<Runnable> handedOff = new ConcurrentLinkedQueue<>();
+        CountDownLatch asyncCallerBlocks = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("continuation", TokenRefreshConfig.custom()
+            .refreshExecutor(handedOff::add).scheduler(new ManualScheduler()).build(), rotating());
+        FutureTask<String> blocking = new FutureTask<>(() -> tokens.executeFunction(AccessToken::value));
+        Thread waiter = new Thread(blocking, "synchronous-waiter");
+        waiter.setDaemon(true);
+        waiter.start();
+        // the async caller joins after the synchronous one is parked on the wait
+        await().until(() -> handedOff.size() == 1 && waiter.getState() == Thread.State.WAITING);
+        tokens.executeCompletionStage(token -> {
+            try {
+                asyncCallerBlocks.await(); // work of its own done synchronously before it returns its stage
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return CompletableFuture.completedFuture(token.value());
+        });
+        await().until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 2);
+        Future<?> refresh = pool.submit(handedOff.remove()); // the continuation runs, and blocks, on this thread
+        try {
+            assertThat(within10Seconds(blocking)).isEqualTo("t1");
+        } finally {
+            asyncCallerBlocks.countDown();
+        }
+        within10Seconds(refresh);
     }
 
     /** A concurrent mutable set with its first elements. */
