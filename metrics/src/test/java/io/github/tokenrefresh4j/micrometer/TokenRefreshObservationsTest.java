@@ -38,6 +38,11 @@ class TokenRefreshObservationsTest {
     private static final Duration LIFETIME = Duration.ofHours(1);
 
     private final TestObservationRegistry registry = TestObservationRegistry.create();
+    private final List<Observation.Context> started = new CopyOnWriteArrayList<>();
+    /**
+     * Stopped observations. A refresh observation (and its waits) is stopped by the decorator's success or failure
+     * event, which the refresh's thread publishes after it released the calls: a test waits for them.
+     */
     private final List<Observation.Context> stopped = new CopyOnWriteArrayList<>();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
     private final AtomicInteger issued = new AtomicInteger();
@@ -48,6 +53,11 @@ class TokenRefreshObservationsTest {
             @Override
             public boolean supportsContext(Observation.Context context) {
                 return true;
+            }
+
+            @Override
+            public void onStart(Observation.Context context) {
+                started.add(context);
             }
 
             @Override
@@ -75,6 +85,17 @@ class TokenRefreshObservationsTest {
         return stopped.stream().filter(c -> c.getName().equals(name)).collect(Collectors.toList());
     }
 
+    /** The stopped observations of this name, once there are {@code count}. */
+    private List<Observation.Context> awaitNamed(String name, int count) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> named(name).size() >= count);
+        return named(name);
+    }
+
+    /** Observations of this name started so far: exact as soon as the call that started them returned. */
+    private List<Observation.Context> startedNamed(String name) {
+        return started.stream().filter(c -> c.getName().equals(name)).collect(Collectors.toList());
+    }
+
     private static String key(Observation.Context context, String key) {
         KeyValue value = context.getLowCardinalityKeyValue(key);
         return value == null ? null : value.getValue();
@@ -99,6 +120,7 @@ class TokenRefreshObservationsTest {
         TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry)
             .decorator("orders-api", config(), current -> newToken());
         tokens.executeFunction(AccessToken::value); // the initial token, outside any request
+        awaitNamed(TokenRefreshObservations.REFRESH_OBSERVATION, 1);
         clock.advance(LIFETIME.plusSeconds(1));
 
         Observation request = inRequest("http.request", r -> {
@@ -106,7 +128,7 @@ class TokenRefreshObservationsTest {
             return r;
         });
 
-        List<Observation.Context> refreshes = named(TokenRefreshObservations.REFRESH_OBSERVATION);
+        List<Observation.Context> refreshes = awaitNamed(TokenRefreshObservations.REFRESH_OBSERVATION, 2);
         assertThat(refreshes).hasSize(2);
         Observation.Context initial = refreshes.get(0);
         assertThat(initial.getParentObservation()).isNull();
@@ -116,7 +138,7 @@ class TokenRefreshObservationsTest {
         assertThat(key(expired, "name")).isEqualTo("orders-api");
         assertThat(key(expired, "outcome")).isEqualTo("successful");
         assertThat(key(expired, "reason")).isEqualTo("expired");
-        assertThat(named(TokenRefreshObservations.WAIT_OBSERVATION)).isEmpty();
+        assertThat(startedNamed(TokenRefreshObservations.WAIT_OBSERVATION)).isEmpty();
         assertNoTokenValueIn(stopped);
     }
 
@@ -144,8 +166,9 @@ class TokenRefreshObservationsTest {
             assertThat(call.get(20, TimeUnit.SECONDS)).isEqualTo("secret-token-1");
         }
 
-        List<Observation.Context> refreshes = named(TokenRefreshObservations.REFRESH_OBSERVATION);
-        List<Observation.Context> waits = named(TokenRefreshObservations.WAIT_OBSERVATION);
+        // the refresh's event stops its observation, then the waits
+        List<Observation.Context> refreshes = awaitNamed(TokenRefreshObservations.REFRESH_OBSERVATION, 1);
+        List<Observation.Context> waits = awaitNamed(TokenRefreshObservations.WAIT_OBSERVATION, 63);
         assertThat(refreshes).hasSize(1);
         assertThat(waits).hasSize(63);
         assertThat(requests).hasSize(64);
@@ -169,6 +192,7 @@ class TokenRefreshObservationsTest {
         TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry)
             .decorator("orders-api", config(), current -> newToken());
         tokens.executeFunction(AccessToken::value);
+        awaitNamed(TokenRefreshObservations.REFRESH_OBSERVATION, 1); // the initial one comes first
         clock.advance(LIFETIME.minusMinutes(5)); // inside the 10 min refresh-ahead window
 
         String used = inRequest("http.request", r -> tokens.executeFunction(AccessToken::value));
@@ -186,6 +210,7 @@ class TokenRefreshObservationsTest {
         TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry).decorator("orders-api",
             TokenRefreshConfig.from(config()).refreshOnResult("401"::equals).build(), current -> newToken());
         tokens.executeFunction(AccessToken::value);
+        awaitNamed(TokenRefreshObservations.REFRESH_OBSERVATION, 1); // the initial one comes first
         AtomicInteger attempts = new AtomicInteger();
 
         Observation request = inRequest("http.request", r -> {
@@ -193,7 +218,7 @@ class TokenRefreshObservationsTest {
             return r;
         });
 
-        Observation.Context rejected = named(TokenRefreshObservations.REFRESH_OBSERVATION).get(1);
+        Observation.Context rejected = awaitNamed(TokenRefreshObservations.REFRESH_OBSERVATION, 2).get(1);
         assertThat(key(rejected, "reason")).isEqualTo("rejected");
         assertThat(childOf(rejected, request)).isTrue();
     }
@@ -208,7 +233,7 @@ class TokenRefreshObservationsTest {
         assertThatThrownBy(() -> inRequest("http.request", r -> tokens.executeFunction(AccessToken::value)))
             .isInstanceOf(TokenRefreshException.class);
 
-        Observation.Context failed = named(TokenRefreshObservations.REFRESH_OBSERVATION).get(0);
+        Observation.Context failed = awaitNamed(TokenRefreshObservations.REFRESH_OBSERVATION, 1).get(0);
         assertThat(key(failed, "outcome")).isEqualTo("failed");
         assertThat(key(failed, "reason")).isEqualTo("initial");
         assertThat(failed.getError()).isNull();
@@ -239,15 +264,17 @@ class TokenRefreshObservationsTest {
         for (CompletableFuture<String> call : List.of(first, second)) {
             assertThatThrownBy(() -> call.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(TokenRefreshException.class);
         }
-        Observation.Context refresh = named(TokenRefreshObservations.REFRESH_OBSERVATION).get(0);
+        // the timeout's failure event, published after it released the calls, stops the refresh, then its wait
+        Observation.Context refresh = awaitNamed(TokenRefreshObservations.REFRESH_OBSERVATION, 1).get(0);
         assertThat(key(refresh, "outcome")).isEqualTo("failed");
-        assertThat(named(TokenRefreshObservations.WAIT_OBSERVATION)).singleElement()
+        assertThat(awaitNamed(TokenRefreshObservations.WAIT_OBSERVATION, 1)).singleElement()
             .satisfies(wait -> assertThat(key(wait, "outcome")).isEqualTo("failed"));
 
         release.countDown(); // its late token is installed: no second refresh observation
         await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfSuccessfulRefreshes() == 1);
         assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("secret-token-1");
-        assertThat(named(TokenRefreshObservations.REFRESH_OBSERVATION)).hasSize(1);
+        assertThat(issued).as("one refresher call").hasValue(1);
+        assertThat(startedNamed(TokenRefreshObservations.REFRESH_OBSERVATION)).hasSize(1);
     }
 
     @Test
@@ -271,7 +298,8 @@ class TokenRefreshObservationsTest {
 
         assertThat(again).isSameAs(first);
         again.executeFunction(AccessToken::value);
-        assertThat(named(TokenRefreshObservations.REFRESH_OBSERVATION)).hasSize(1); // observed once, not twice
+        // observed once, not twice: a second wrapping would have started its own observation within the call
+        assertThat(startedNamed(TokenRefreshObservations.REFRESH_OBSERVATION)).hasSize(1);
     }
 
     private static void assertNoTokenValueIn(List<Observation.Context> contexts) {

@@ -89,18 +89,28 @@ class TokenRefreshTracingEndToEndTest {
             .collect(Collectors.toList());
     }
 
+    /**
+     * The finished spans of this name, once there are {@code count}: a refresh span and its waits end with the
+     * decorator's event, which the refresh's thread publishes after it released the calls.
+     */
+    private List<SpanData> awaitSpans(String name, int count) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> spans(name).size() >= count);
+        return spans(name);
+    }
+
     @Test
     void tracedCallThatFindsTheTokenExpiredHasTheRefreshSpanUnderItsRequestSpan() {
         TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry)
             .decorator("orders-api", config(), current -> newToken());
         tokens.executeFunction(AccessToken::value);
+        awaitSpans(TokenRefreshObservations.REFRESH_OBSERVATION, 1); // the initial refresh's span, reset below
         clock.advance(LIFETIME.plusSeconds(1));
         exporter.reset();
 
         inRequest(r -> tokens.executeFunction(AccessToken::value));
 
         SpanData request = spans("http.request").get(0);
-        List<SpanData> refreshes = spans(TokenRefreshObservations.REFRESH_OBSERVATION);
+        List<SpanData> refreshes = awaitSpans(TokenRefreshObservations.REFRESH_OBSERVATION, 1);
         assertThat(refreshes).hasSize(1);
         SpanData refresh = refreshes.get(0);
         assertThat(refresh.getParentSpanId()).isEqualTo(request.getSpanId());
@@ -132,8 +142,8 @@ class TokenRefreshTracingEndToEndTest {
         }
 
         List<SpanData> requests = spans("http.request");
-        List<SpanData> refreshes = spans(TokenRefreshObservations.REFRESH_OBSERVATION);
-        List<SpanData> waits = spans(TokenRefreshObservations.WAIT_OBSERVATION);
+        List<SpanData> refreshes = awaitSpans(TokenRefreshObservations.REFRESH_OBSERVATION, 1);
+        List<SpanData> waits = awaitSpans(TokenRefreshObservations.WAIT_OBSERVATION, 63);
         assertThat(requests).hasSize(64);
         assertThat(refreshes).hasSize(1);
         assertThat(waits).hasSize(63);
