@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.mcp;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.ManualScheduler;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
@@ -182,11 +183,25 @@ class TokenRefreshMcpTransportTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aHungRefresherFreesCallersAfterRefreshTimeout(Mode mode) throws Exception {
-        TokenRefreshDecorator tokens = decorator(firstThenHang(), Duration.ofMillis(300));
+        // The test fires the refresh timeout: the first token has all the time a loaded machine needs.
+        ManualScheduler scheduler = new ManualScheduler();
+        TokenRefreshDecorator tokens = TokenRefreshDecorator.of("tools", TokenRefreshConfig.custom()
+            .refreshOnResult(TokenRefreshMcpTransport.REJECTED)
+            .refreshTimeout(Duration.ofMillis(300))
+            .scheduler(scheduler)
+            .build(), firstThenHang());
         McpAsyncClient client = connect(mode, tokens);
         server.valid.remove("token-1");
+        int scheduledBefore = scheduler.pending();
 
-        assertThatThrownBy(() -> echo(client, "a").block(Duration.ofSeconds(30)))
+        CompletableFuture<String> call = echo(client, "a").toFuture();
+        // the hung refresh started and its timeout is scheduled; the earlier ones were cancelled and do nothing
+        await().atMost(Duration.ofSeconds(20)).until(() -> scheduler.pending() > scheduledBefore);
+        while (scheduler.pending() > 0) {
+            scheduler.takeScheduled().run();
+        }
+
+        assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
             .satisfies(e -> assertThat(causes(e)).anyMatch(TokenRefreshException.class::isInstance));
         assertThat(hang.getCount()).isEqualTo(1); // the refresher still hangs: the timeout freed the caller
         assertThat(server.toolCalls).hasValue(0);

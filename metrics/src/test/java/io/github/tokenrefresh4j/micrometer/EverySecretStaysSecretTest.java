@@ -5,6 +5,7 @@ import io.github.tokenrefresh4j.MutableClock;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
+import io.github.tokenrefresh4j.event.TokenRefreshEvent;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -30,6 +31,7 @@ import java.util.logging.SimpleFormatter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Drives one decorator, bound to Prometheus, through success, rejection, failure, cooldown and timeout with a known
@@ -81,7 +83,8 @@ class EverySecretStaysSecretTest {
         TokenRefreshConfig config = TokenRefreshConfig.custom()
             .clock(clock)
             .refreshOnResult("401"::equals)
-            .refreshTimeout(Duration.ofMillis(200))
+            // the refreshes before the hung one must end within it, on a loaded machine too
+            .refreshTimeout(Duration.ofSeconds(2))
             .failureCooldown(Duration.ofSeconds(5))
             .build();
         TokenRefreshRegistry registry = TokenRefreshRegistry.of(config);
@@ -103,6 +106,14 @@ class EverySecretStaysSecretTest {
         tokens.getEventPublisher().onRefreshFailed(event -> {
             throw new IllegalStateException("consumer bug");
         });
+        // Registered last: when it counts a refresh's end, the consumers above have had (and logged) that event.
+        AtomicInteger refreshEnds = new AtomicInteger();
+        tokens.getEventPublisher().onEvent(event -> {
+            if (event.getEventType() == TokenRefreshEvent.Type.REFRESH_SUCCEEDED
+                || event.getEventType() == TokenRefreshEvent.Type.REFRESH_FAILED) {
+                refreshEnds.incrementAndGet();
+            }
+        });
 
         // success, then a rejection answered by a second refresh
         produced.add(tokens.executeFunction(token -> token.value().endsWith("1") ? "401" : "ok"));
@@ -116,6 +127,9 @@ class EverySecretStaysSecretTest {
         clock.advance(Duration.ofSeconds(6));
         collect(catchThrowable(() -> tokens.executeFunction(AccessToken::value)));
         hang.countDown();
+        // A refresh publishes its event after it released the calls, on its own thread: every string is collected
+        // once the five ends (two successes, the failure, the timeout and the late token) are published.
+        await().atMost(Duration.ofSeconds(10)).until(() -> refreshEnds.get() == 5);
 
         produced.add(String.valueOf(current));
         produced.add(tokens.toString());

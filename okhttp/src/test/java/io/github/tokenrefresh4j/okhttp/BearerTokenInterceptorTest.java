@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The interceptor adds the token, the decorator handles {@code 401 invalid_token}. */
 class BearerTokenInterceptorTest {
@@ -219,7 +220,9 @@ class BearerTokenInterceptorTest {
 
             assertThat(slow.get(10, TimeUnit.SECONDS)).isEqualTo(200);
             assertThat(refreshes).as("the stale 401 refreshed nothing").hasValue(2);
-            assertThat(tokens.getMetrics().getNumberOfSuccessfulRefreshes()).isEqualTo(2);
+            // counted by the refresh's thread after it released /fast: wait for it
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(tokens.getMetrics().getNumberOfSuccessfulRefreshes()).isEqualTo(2));
         } finally {
             slowMayAnswer.countDown();
             caller.shutdownNow();

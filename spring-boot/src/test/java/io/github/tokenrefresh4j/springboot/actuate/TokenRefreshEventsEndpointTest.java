@@ -6,8 +6,11 @@ import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import io.github.tokenrefresh4j.event.TokenRefreshEvent;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 /** The {@code tokenrefreshevents} endpoint: each decorator's last events, no token, no exception message. */
 class TokenRefreshEventsEndpointTest {
@@ -27,11 +30,14 @@ class TokenRefreshEventsEndpointTest {
         });
         catchThrowable(() -> broken.executeFunction(AccessToken::value));
 
-        assertThat(endpoint.tokenRefreshEvents("ok").tokenRefreshEvents()).singleElement()
-            .satisfies(event -> assertThat(event.type()).isEqualTo(TokenRefreshEvent.Type.REFRESH_SUCCEEDED));
-        assertThat(endpoint.tokenRefreshEvents("broken").tokenRefreshEvents()).first().satisfies(event -> {
-            assertThat(event.type()).isEqualTo(TokenRefreshEvent.Type.REFRESH_FAILED);
-            assertThat(event.errorType()).isEqualTo(IllegalStateException.class.getName());
+        // a refresh publishes its event on its own thread after it released the call: wait for it
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertThat(endpoint.tokenRefreshEvents("ok").tokenRefreshEvents()).singleElement()
+                .satisfies(event -> assertThat(event.type()).isEqualTo(TokenRefreshEvent.Type.REFRESH_SUCCEEDED));
+            assertThat(endpoint.tokenRefreshEvents("broken").tokenRefreshEvents()).first().satisfies(event -> {
+                assertThat(event.type()).isEqualTo(TokenRefreshEvent.Type.REFRESH_FAILED);
+                assertThat(event.errorType()).isEqualTo(IllegalStateException.class.getName());
+            });
         });
         assertThat(endpoint.tokenRefreshEvents().tokenRefreshEvents()).extracting(
             TokenRefreshEventsEndpoint.TokenRefreshEventDescriptor::name).contains("ok", "broken");
@@ -48,7 +54,9 @@ class TokenRefreshEventsEndpointTest {
             decorator.invalidate();
             decorator.executeFunction(AccessToken::value);
         }
-        assertThat(endpoint.tokenRefreshEvents("busy").tokenRefreshEvents())
-            .hasSize(TokenRefreshEventsEndpoint.EVENTS_PER_DECORATOR);
+        // the last refreshes may publish their events a moment after their calls returned
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+            assertThat(endpoint.tokenRefreshEvents("busy").tokenRefreshEvents())
+                .hasSize(TokenRefreshEventsEndpoint.EVENTS_PER_DECORATOR));
     }
 }

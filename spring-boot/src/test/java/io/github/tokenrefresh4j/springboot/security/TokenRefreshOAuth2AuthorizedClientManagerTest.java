@@ -151,7 +151,7 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
     @Test
     void anApplicationsOwnDecoratorOfTheRegistrationsNameIsNeverRefreshedByTheManager() {
         AtomicInteger ownRefreshes = new AtomicInteger();
-        registry.tokenRefresh("orders", current -> {
+        TokenRefreshDecorator own = registry.tokenRefresh("orders", current -> {
             ownRefreshes.incrementAndGet();
             return AccessToken.of("own");
         });
@@ -159,6 +159,8 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
             byPrincipal(request -> client("alice"), registry);
 
         assertThat(manager.authorize(request("alice")).getPrincipalName()).isEqualTo("alice");
+        // a refresh the manager would have started (a replay runs on the refresh executor) has ended
+        await().atMost(30, TimeUnit.SECONDS).until(() -> !own.getMetrics().isRefreshInFlight());
         assertThat(ownRefreshes).hasValue(0);
     }
 
