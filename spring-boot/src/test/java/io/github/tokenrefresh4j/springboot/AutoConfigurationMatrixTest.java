@@ -87,6 +87,15 @@ class AutoConfigurationMatrixTest {
     }
 
     @Test
+    void nonWebWithoutTheServletApiHasTheImperativeManagerWrapped() {
+        // a scheduler: spring-boot-starter-oauth2-client without a web server brings no jakarta.servlet
+        nonWeb("jakarta.servlet").run(context -> {
+            assertStarted(context);
+            assertWrapped(context, OAuth2AuthorizedClientManager.class, TokenRefreshOAuth2AuthorizedClientManager.class);
+        });
+    }
+
+    @Test
     void nonWebWithWebFluxButNoReactorNettyStillDefinesTheReactiveManager() {
         nonWeb(REACTOR_NETTY).run(context -> {
             assertStarted(context);

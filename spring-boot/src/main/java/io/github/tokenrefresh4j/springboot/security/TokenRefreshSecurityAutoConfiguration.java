@@ -34,7 +34,11 @@ import org.springframework.security.oauth2.core.http.converter.OAuth2AccessToken
 import org.springframework.web.client.RestClient;
 import reactor.core.publisher.Mono;
 
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Coalesced token requests for Spring Security's OAuth2 client, with no code: every authorized-client manager bean
@@ -82,12 +86,13 @@ public class TokenRefreshSecurityAutoConfiguration {
     public OAuth2AuthorizedClientManager authorizedClientManager(
         ClientRegistrationRepository clientRegistrationRepository,
         OAuth2AuthorizedClientService authorizedClientService,
-        ObjectProvider<OAuth2AuthorizedClientProvider> authorizedClientProvider) {
+        ObjectProvider<OAuth2AuthorizedClientProvider> authorizedClientProvider,
+        ObjectProvider<TokenRefreshRegistry> tokenRefreshRegistry) {
         AuthorizedClientServiceOAuth2AuthorizedClientManager manager =
             new AuthorizedClientServiceOAuth2AuthorizedClientManager(clientRegistrationRepository,
                 authorizedClientService);
-        manager.setAuthorizedClientProvider(authorizedClientProvider.getIfUnique(
-            TokenRefreshSecurityAutoConfiguration::providerOverTheJdkHttpClient));
+        manager.setAuthorizedClientProvider(authorizedClientProvider.getIfUnique(() -> providerOverTheJdkHttpClient(
+            tokenRefreshRegistry.getIfAvailable(TokenRefreshRegistry::ofDefaults))));
         return manager;
     }
 
@@ -97,11 +102,29 @@ public class TokenRefreshSecurityAutoConfiguration {
      * and its request factory writes the request body on Reactor's {@code boundedElastic} pool: the very pool on
      * which Spring's servlet WebClient filter function calls this manager, so the callers waiting for the token
      * request would hold the threads it needs (64 calls: 10 s stalls and failures). The JDK client needs none of
-     * them.
+     * them. A token request that has no answer within the registration's {@code refreshTimeout} fails (the JDK
+     * client has no timeout of its own): a hung token endpoint holds the call that sent it no longer than the
+     * callers waiting for it, as the reactive manager cancels its token request then.
      */
-    static OAuth2AuthorizedClientProvider providerOverTheJdkHttpClient() {
+    static OAuth2AuthorizedClientProvider providerOverTheJdkHttpClient(TokenRefreshRegistry registry) {
+        HttpClient httpClient = HttpClient.newHttpClient();
+        Map<Duration, OAuth2AuthorizedClientProvider> byTimeout = new ConcurrentHashMap<>();
+        return context -> {
+            String registrationId = context.getClientRegistration().getRegistrationId();
+            Duration timeout = registry.find(registrationId)
+                .map(decorator -> decorator.getTokenRefreshConfig().getRefreshTimeout())
+                .orElseGet(() -> registry.getDefaultConfig().getRefreshTimeout());
+            return byTimeout.computeIfAbsent(timeout, t -> providerOverTheJdkHttpClient(httpClient, t))
+                .authorize(context);
+        };
+    }
+
+    private static OAuth2AuthorizedClientProvider providerOverTheJdkHttpClient(HttpClient httpClient,
+                                                                               Duration timeout) {
+        JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(httpClient);
+        requestFactory.setReadTimeout(timeout);
         RestClient restClient = RestClient.builder()
-            .requestFactory(new JdkClientHttpRequestFactory())
+            .requestFactory(requestFactory)
             .messageConverters(List.of(new FormHttpMessageConverter(),
                 new OAuth2AccessTokenResponseHttpMessageConverter()))
             .defaultStatusHandler(new OAuth2ErrorResponseErrorHandler())

@@ -51,12 +51,7 @@ class SpringSecurityTokenRequestMetricsTest {
         new SpringSecurityTokenRequestMetrics(registry).bindTo(meters); // before the registration exists
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger calls = new AtomicInteger();
-        TokenRefreshOAuth2AuthorizedClientManager manager =
-            TokenRefreshOAuth2AuthorizedClientManager.sharingByPrincipal(request -> {
-                calls.incrementAndGet();
-                awaitRelease(release);
-                return issuedNow();
-            }, registry);
+        TokenRefreshOAuth2AuthorizedClientManager manager = heldUntilReleased(registry, calls, release);
         List<Future<OAuth2AuthorizedClient>> answers = new ArrayList<>();
         answers.add(threads.submit(() -> manager.authorize(request())));
         await().atMost(30, TimeUnit.SECONDS).until(() -> calls.get() == 1);
@@ -82,12 +77,7 @@ class SpringSecurityTokenRequestMetricsTest {
             .refreshTimeout(Duration.ofMillis(50)).build());
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger calls = new AtomicInteger();
-        TokenRefreshOAuth2AuthorizedClientManager manager =
-            TokenRefreshOAuth2AuthorizedClientManager.sharingByPrincipal(request -> {
-                calls.incrementAndGet();
-                awaitRelease(release);
-                return issuedNow();
-            }, registry);
+        TokenRefreshOAuth2AuthorizedClientManager manager = heldUntilReleased(registry, calls, release);
         Future<OAuth2AuthorizedClient> leader = threads.submit(() -> manager.authorize(request()));
         await().atMost(30, TimeUnit.SECONDS).until(() -> calls.get() == 1);
         new SpringSecurityTokenRequestMetrics(registry).bindTo(meters); // after the registration exists
@@ -125,5 +115,16 @@ class SpringSecurityTokenRequestMetricsTest {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A wrapped manager whose token requests are counted and each held until {@code release}. */
+    private static TokenRefreshOAuth2AuthorizedClientManager heldUntilReleased(TokenRefreshRegistry registry,
+                                                                             AtomicInteger calls,
+                                                                             CountDownLatch release) {
+        return TokenRefreshOAuth2AuthorizedClientManager.sharingByPrincipal(request -> {
+            calls.incrementAndGet();
+            awaitRelease(release);
+            return issuedNow();
+        }, registry);
     }
 }
