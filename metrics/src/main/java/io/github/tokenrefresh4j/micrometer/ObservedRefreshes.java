@@ -33,14 +33,16 @@ import static io.github.tokenrefresh4j.micrometer.TokenRefreshObservations.REASO
  *       triggering call's) is captured with the task.</li>
  *   <li>On the executor thread the wrapped refresher starts the refresh observation, child of the captured one
  *       unless the token it replaces says refresh-ahead, and runs the refresher in its scope. It stays open.</li>
- *   <li>The decorator's success or failure event (published on that thread right after the refresher returns, or
- *       by the timeout on another) sets the outcome and the reason and stops it, and stops every wait.</li>
+ *   <li>The decorator's success or failure event (published on that thread once the refresher returned and the
+ *       decorator released the calls, or by the timeout on another) sets the outcome and the reason and stops it,
+ *       and stops every wait. An event on the refresher's thread stops that task's own observation only: a new
+ *       refresh may have started, and be {@link #current}, between the release and the event.</li>
  *   <li>A refresher call that ends with no event (its late token was discarded, its failure was already counted by
  *       the timeout) is stopped when its task ends, with what the refresher call said; so is a wait that joined
  *       as the timeout released the refresh, if no refresh is in flight then.</li>
  * </ol>
- * {@link #current} holds the running refresh observation: the decorator runs at most one refresher call at a time,
- * and whoever takes it out of {@link #current} stops it, once.
+ * {@link #current} holds the task of the running refresher call (the decorator runs at most one at a time), for the
+ * timeout's event; each task's observation is stopped once, by whoever sets its {@code ended} first.
  */
 final class ObservedRefreshes {
 
@@ -54,7 +56,7 @@ final class ObservedRefreshes {
     private final String name;
     private final Clock clock;
     private final Duration refreshAhead;
-    private final AtomicReference<Observation> current = new AtomicReference<>();
+    private final AtomicReference<Task> current = new AtomicReference<>();
     private final Queue<Observation> waits = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean currentTokenRejected = new AtomicBoolean();
     private volatile String lastOutcome = SUCCESSFUL;
@@ -70,8 +72,10 @@ final class ObservedRefreshes {
 
     private static final class Task {
         final Observation parent;
-        Observation started;
-        String outcome = FAILED;
+        /** Its refresh observation, once the refresher call started; stopped once, by whoever sets {@link #ended}. */
+        volatile Observation started;
+        final AtomicBoolean ended = new AtomicBoolean();
+        volatile String outcome = FAILED;
 
         Task(Observation parent) {
             this.parent = parent;
@@ -92,11 +96,8 @@ final class ObservedRefreshes {
                     } else {
                         TASK.set(outer);
                     }
-                    Observation started = captured.started;
-                    if (started != null) {
-                        if (current.compareAndSet(started, null)) {
-                            stop(started, captured.outcome, null);
-                        }
+                    if (captured.started != null) {
+                        end(captured, captured.outcome, null);
                         // A wait that joined as a timeout released its refresh was enqueued after that end
                         // stopped the others; a timed-out call that fails ends with no event: stopped here.
                         TokenRefreshDecorator bound = decorator;
@@ -112,9 +113,12 @@ final class ObservedRefreshes {
     TokenRefresher refresher(TokenRefresher delegate) {
         return from -> {
             Task task = TASK.get();
+            if (task == null) { // not through the wrapped executor: a root
+                task = new Task(null);
+            }
             RefreshReason reason = reasonFrom(from);
             // A background refresh is a root: set explicitly, over whatever this executor thread has in scope.
-            Observation parent = task == null || reason == RefreshReason.AHEAD ? null : task.parent;
+            Observation parent = reason == RefreshReason.AHEAD ? null : task.parent;
             Observation observation = null;
             try {
                 observation = Observation.createNotStarted(TokenRefreshObservations.REFRESH_OBSERVATION, registry)
@@ -130,10 +134,8 @@ final class ObservedRefreshes {
                 }
                 return delegate.refresh(from); // tracing never fails a refresh
             }
-            current.set(observation);
-            if (task != null) {
-                task.started = observation;
-            }
+            task.started = observation;
+            current.set(task);
             Observation.Scope scope = null;
             try {
                 scope = observation.openScope();
@@ -143,7 +145,7 @@ final class ObservedRefreshes {
             }
             try {
                 AccessToken token = delegate.refresh(from);
-                if (task != null && token != null) {
+                if (token != null) {
                     task.outcome = SUCCESSFUL;
                 }
                 return token;
@@ -178,11 +180,21 @@ final class ObservedRefreshes {
         lastOutcome = outcome;
         // A rejection of the token this refresh replaced, by a call that joined it, tells nothing of the next one.
         currentTokenRejected.set(false);
-        Observation refresh = current.getAndSet(null);
-        if (refresh != null) {
-            stop(refresh, outcome, reason);
-        }
+        // On the refresher's thread the event is its own call's, published after the calls were released: by then a
+        // new refresh may have started and be current, so only this task's observation is stopped. Elsewhere (the
+        // timeout, an executor that refused the task) the refresher call still runs, or never started.
+        Task task = TASK.get();
+        end(task != null ? task : current.get(), outcome, reason);
         stopWaits(outcome);
+    }
+
+    /** Stops the refresh observation of {@code task}, if it has one, once. */
+    private void end(Task task, String outcome, RefreshReason reason) {
+        if (task == null || task.started == null || !task.ended.compareAndSet(false, true)) {
+            return;
+        }
+        current.compareAndSet(task, null);
+        stop(task.started, outcome, reason);
     }
 
     private void stopWaits(String outcome) {

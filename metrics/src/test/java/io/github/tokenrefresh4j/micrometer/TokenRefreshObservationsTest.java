@@ -7,6 +7,7 @@ import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefresher;
+import io.github.tokenrefresh4j.event.TokenRefreshEvent;
 import io.micrometer.common.KeyValue;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
@@ -75,10 +76,19 @@ class TokenRefreshObservationsTest {
         return stopped.stream().filter(c -> c.getName().equals(name)).collect(Collectors.toList());
     }
 
-    /** Observations end on the thread that ended the refresh, just after it released the calls (issue 19). */
+    /**
+     * The observations named {@code name} once exactly {@code count} have stopped: they end on the decorator's events,
+     * published on the thread that ended the refresh just after it released the calls (issue 19).
+     */
     private List<Observation.Context> awaitStopped(String name, int count) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> named(name).size() >= count);
+        await().atMost(Duration.ofSeconds(20)).until(() -> named(name).size() == count);
         return named(name);
+    }
+
+    /** The initial token, once its refresh observation has ended. */
+    private void initialToken(TokenRefreshDecorator tokens) {
+        tokens.executeFunction(AccessToken::value);
+        awaitStopped(TokenRefreshObservations.REFRESH_OBSERVATION, 1);
     }
 
     private static String key(Observation.Context context, String key) {
@@ -104,7 +114,7 @@ class TokenRefreshObservationsTest {
     void refreshOfAnExpiredTokenIsAChildOfTheCallThatFoundIt() {
         TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry)
             .decorator("orders-api", config(), current -> newToken());
-        tokens.executeFunction(AccessToken::value); // the initial token, outside any request
+        initialToken(tokens); // outside any request
         clock.advance(LIFETIME.plusSeconds(1));
 
         Observation request = inRequest("http.request", r -> {
@@ -175,15 +185,13 @@ class TokenRefreshObservationsTest {
     void refreshAheadIsItsOwnRoot() {
         TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry)
             .decorator("orders-api", config(), current -> newToken());
-        tokens.executeFunction(AccessToken::value);
+        initialToken(tokens);
         clock.advance(LIFETIME.minusMinutes(5)); // inside the 10 min refresh-ahead window
 
         String used = inRequest("http.request", r -> tokens.executeFunction(AccessToken::value));
 
         assertThat(used).isEqualTo("secret-token-1"); // the call went on with the old token
-        await().atMost(Duration.ofSeconds(20))
-            .until(() -> named(TokenRefreshObservations.REFRESH_OBSERVATION).size() == 2);
-        Observation.Context ahead = named(TokenRefreshObservations.REFRESH_OBSERVATION).get(1);
+        Observation.Context ahead = awaitStopped(TokenRefreshObservations.REFRESH_OBSERVATION, 2).get(1);
         assertThat(key(ahead, "reason")).isEqualTo("ahead");
         assertThat(ahead.getParentObservation()).isNull();
     }
@@ -192,7 +200,7 @@ class TokenRefreshObservationsTest {
     void rejectedTokenRefreshIsAChildOfTheRejectedCall() {
         TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry).decorator("orders-api",
             TokenRefreshConfig.from(config()).refreshOnResult("401"::equals).build(), current -> newToken());
-        tokens.executeFunction(AccessToken::value);
+        initialToken(tokens);
         AtomicInteger attempts = new AtomicInteger();
 
         Observation request = inRequest("http.request", r -> {
@@ -217,7 +225,7 @@ class TokenRefreshObservationsTest {
                 }
                 return newToken();
             });
-        tokens.executeFunction(AccessToken::value);
+        initialToken(tokens);
         CountDownLatch secondHoldsTheOldToken = new CountDownLatch(1);
         CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> tokens.executeFunction(token -> {
             if (!token.value().equals("secret-token-1")) {
@@ -238,17 +246,60 @@ class TokenRefreshObservationsTest {
         release.countDown();
         assertThat(first.get(20, TimeUnit.SECONDS)).isEqualTo("200");
         assertThat(second.get(20, TimeUnit.SECONDS)).isEqualTo("200");
-        assertThat(named(TokenRefreshObservations.REFRESH_OBSERVATION)).hasSize(2);
+        awaitStopped(TokenRefreshObservations.REFRESH_OBSERVATION, 2);
 
         clock.advance(LIFETIME.minusMinutes(5)); // the new token is in its refresh-ahead window
         String used = inRequest("http.request", r -> tokens.executeFunction(AccessToken::value));
         assertThat(used).isEqualTo("secret-token-2");
 
-        await().atMost(Duration.ofSeconds(20))
-            .until(() -> named(TokenRefreshObservations.REFRESH_OBSERVATION).size() == 3);
-        Observation.Context ahead = named(TokenRefreshObservations.REFRESH_OBSERVATION).get(2);
+        Observation.Context ahead = awaitStopped(TokenRefreshObservations.REFRESH_OBSERVATION, 3).get(2);
         assertThat(key(ahead, "reason")).isEqualTo("ahead");
         assertThat(ahead.getParentObservation()).isNull();
+    }
+
+    @Test
+    void aRefreshsEventPublishedAfterTheNextRefreshStartedDoesNotEndTheNextOne() throws Exception {
+        CountDownLatch nextStarted = new CountDownLatch(1);
+        CountDownLatch releaseNext = new CountDownLatch(1);
+        TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry).decorator("orders-api", config(),
+            current -> {
+                if (current != null) { // the refresh after invalidate()
+                    nextStarted.countDown();
+                    releaseNext.await();
+                }
+                return newToken();
+            });
+        // consumers of every event run before the typed ones (the observations' own): the initial refresh's event
+        // is held, after that refresh released its call, until the next refresh runs
+        tokens.getEventPublisher().onEvent(event -> {
+            if (event.getEventType() == TokenRefreshEvent.Type.REFRESH_SUCCEEDED && nextStarted.getCount() == 1) {
+                try {
+                    nextStarted.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        CountDownLatch initialPublished = new CountDownLatch(1);
+        tokens.getEventPublisher().onRefreshSucceeded(event -> initialPublished.countDown()); // after the observations'
+
+        assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("secret-token-1");
+        tokens.invalidate();
+        CompletableFuture<String> next = CompletableFuture.supplyAsync(
+            () -> inRequest("http.request", r -> tokens.executeFunction(AccessToken::value)), callers);
+        assertThat(initialPublished.await(20, TimeUnit.SECONDS)).isTrue();
+
+        // the initial refresh's event ended the initial refresh only: the next one still runs
+        assertThat(named(TokenRefreshObservations.REFRESH_OBSERVATION)).singleElement()
+            .satisfies(initial -> {
+                assertThat(key(initial, "reason")).isEqualTo("initial");
+                assertThat(initial.getParentObservation()).isNull(); // not the next one, a child of its request
+            });
+        releaseNext.countDown();
+        assertThat(next.get(20, TimeUnit.SECONDS)).isEqualTo("secret-token-2");
+        Observation.Context invalidated = awaitStopped(TokenRefreshObservations.REFRESH_OBSERVATION, 2).get(1);
+        assertThat(key(invalidated, "reason")).isEqualTo("invalidated");
+        assertThat(key(invalidated, "outcome")).isEqualTo("successful");
     }
 
     @Test
@@ -261,7 +312,7 @@ class TokenRefreshObservationsTest {
         assertThatThrownBy(() -> inRequest("http.request", r -> tokens.executeFunction(AccessToken::value)))
             .isInstanceOf(TokenRefreshException.class);
 
-        Observation.Context failed = named(TokenRefreshObservations.REFRESH_OBSERVATION).get(0);
+        Observation.Context failed = awaitStopped(TokenRefreshObservations.REFRESH_OBSERVATION, 1).get(0);
         assertThat(key(failed, "outcome")).isEqualTo("failed");
         assertThat(key(failed, "reason")).isEqualTo("initial");
         assertThat(failed.getError()).isNull();
@@ -292,13 +343,17 @@ class TokenRefreshObservationsTest {
         for (CompletableFuture<String> call : List.of(first, second)) {
             assertThatThrownBy(() -> call.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(TokenRefreshException.class);
         }
-        Observation.Context refresh = named(TokenRefreshObservations.REFRESH_OBSERVATION).get(0);
+        // the timeout's event, published on its thread just after it released the calls, ends both
+        Observation.Context refresh = awaitStopped(TokenRefreshObservations.REFRESH_OBSERVATION, 1).get(0);
         assertThat(key(refresh, "outcome")).isEqualTo("failed");
-        assertThat(named(TokenRefreshObservations.WAIT_OBSERVATION)).singleElement()
+        assertThat(awaitStopped(TokenRefreshObservations.WAIT_OBSERVATION, 1)).singleElement()
             .satisfies(wait -> assertThat(key(wait, "outcome")).isEqualTo("failed"));
+        // a consumer registered after the observations' own: once it has the late token's event, so have they
+        CountDownLatch lateTokenPublished = new CountDownLatch(1);
+        tokens.getEventPublisher().onRefreshSucceeded(event -> lateTokenPublished.countDown());
 
         release.countDown(); // its late token is installed: no second refresh observation
-        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfSuccessfulRefreshes() == 1);
+        assertThat(lateTokenPublished.await(20, TimeUnit.SECONDS)).isTrue();
         assertThat(tokens.executeFunction(AccessToken::value)).isEqualTo("secret-token-1");
         assertThat(named(TokenRefreshObservations.REFRESH_OBSERVATION)).hasSize(1);
     }
@@ -471,7 +526,7 @@ class TokenRefreshObservationsTest {
     }
 
     @Test
-    void anEntryTheRegistryAlreadyHeldIsReturnedAsItIs() {
+    void anEntryTheRegistryAlreadyHeldIsReturnedAsItIs() throws InterruptedException {
         io.github.tokenrefresh4j.TokenRefreshRegistry tokenRefreshRegistry =
             io.github.tokenrefresh4j.TokenRefreshRegistry.of(config());
         TokenRefreshObservations observations = TokenRefreshObservations.of(registry);
@@ -479,7 +534,11 @@ class TokenRefreshObservationsTest {
         TokenRefreshDecorator again = observations.tokenRefresh(tokenRefreshRegistry, "orders-api", c -> newToken());
 
         assertThat(again).isSameAs(first);
+        // registered after the observations' own consumer: once it has the refresh's event, they have ended it
+        CountDownLatch published = new CountDownLatch(1);
+        again.getEventPublisher().onRefreshSucceeded(event -> published.countDown());
         again.executeFunction(AccessToken::value);
+        assertThat(published.await(20, TimeUnit.SECONDS)).isTrue();
         assertThat(named(TokenRefreshObservations.REFRESH_OBSERVATION)).hasSize(1); // observed once, not twice
     }
 

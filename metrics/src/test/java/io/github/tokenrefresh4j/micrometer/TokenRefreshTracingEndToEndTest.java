@@ -90,20 +90,28 @@ class TokenRefreshTracingEndToEndTest {
             .collect(Collectors.toList());
     }
 
+    /**
+     * The spans named {@code name} once exactly {@code count} have ended: the refresh's and the waits' end on the
+     * decorator's events, published on the thread that ended the refresh just after it released the calls (issue 19).
+     */
+    private List<SpanData> awaitSpans(String name, int count) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> spans(name).size() == count);
+        return spans(name);
+    }
+
     @Test
     void tracedCallThatFindsTheTokenExpiredHasTheRefreshSpanUnderItsRequestSpan() {
         TokenRefreshDecorator tokens = TokenRefreshObservations.of(registry)
             .decorator("orders-api", config(), current -> newToken());
         tokens.executeFunction(AccessToken::value);
+        awaitSpans(TokenRefreshObservations.REFRESH_OBSERVATION, 1); // the initial token's, before the reset
         clock.advance(LIFETIME.plusSeconds(1));
         exporter.reset();
 
         inRequest(r -> tokens.executeFunction(AccessToken::value));
 
         SpanData request = spans("http.request").get(0);
-        // the refresh span ends on the refresher's thread, just after it released the call (issue 19)
-        await().atMost(Duration.ofSeconds(20)).until(() -> spans(TokenRefreshObservations.REFRESH_OBSERVATION).size() >= 1);
-        List<SpanData> refreshes = spans(TokenRefreshObservations.REFRESH_OBSERVATION);
+        List<SpanData> refreshes = awaitSpans(TokenRefreshObservations.REFRESH_OBSERVATION, 1);
         assertThat(refreshes).hasSize(1);
         SpanData refresh = refreshes.get(0);
         assertThat(refresh.getParentSpanId()).isEqualTo(request.getSpanId());
@@ -135,11 +143,9 @@ class TokenRefreshTracingEndToEndTest {
             call.get(20, TimeUnit.SECONDS);
         }
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> spans(TokenRefreshObservations.REFRESH_OBSERVATION).size() >= 1
-            && spans(TokenRefreshObservations.WAIT_OBSERVATION).size() >= 63);
         List<SpanData> requests = spans("http.request");
-        List<SpanData> refreshes = spans(TokenRefreshObservations.REFRESH_OBSERVATION);
-        List<SpanData> waits = spans(TokenRefreshObservations.WAIT_OBSERVATION);
+        List<SpanData> refreshes = awaitSpans(TokenRefreshObservations.REFRESH_OBSERVATION, 1);
+        List<SpanData> waits = awaitSpans(TokenRefreshObservations.WAIT_OBSERVATION, 63);
         assertThat(requests).hasSize(64);
         assertThat(refreshes).hasSize(1);
         assertThat(waits).hasSize(63);
