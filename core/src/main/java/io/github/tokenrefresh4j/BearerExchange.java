@@ -1,5 +1,7 @@
 package io.github.tokenrefresh4j;
 
+import io.github.tokenrefresh4j.internal.Unjudged;
+
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -197,7 +199,7 @@ public final class BearerExchange<Q, R> {
             });
         } catch (Unjudged unjudged) {
             @SuppressWarnings("unchecked")
-            R response = (R) unjudged.response;
+            R response = (R) unjudged.outcome();
             return response;
         } catch (Throwable t) {
             throw BearerExchange.<E>rethrow(t);
@@ -289,22 +291,6 @@ public final class BearerExchange<Q, R> {
          * @throws E when the request could not be sent
          */
         R send(Q request) throws E;
-    }
-
-    /**
-     * Carries a rejection out of {@link #executeOnce} without a verdict. It extends {@link Throwable} directly, so
-     * a {@code refreshOnException} written for exceptions never matches it; no message, no stack trace.
-     */
-    private static final class Unjudged extends Throwable {
-        private static final long serialVersionUID = 1L;
-
-        @SuppressWarnings("serial")
-        final transient Object response;
-
-        Unjudged(Object response) {
-            super(null, null, false, false);
-            this.response = response;
-        }
     }
 
     /**

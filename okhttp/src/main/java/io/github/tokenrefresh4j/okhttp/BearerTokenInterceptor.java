@@ -6,6 +6,7 @@ import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefresher;
+import io.github.tokenrefresh4j.internal.Unjudged;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -102,7 +103,7 @@ public final class BearerTokenInterceptor implements Interceptor {
             return CallBoundExecution.execute(tokens, chain.call(), token -> {
                 Response response = chain.proceed(EXCHANGE.attach(request, token));
                 if (rejection.test(response)) {
-                    throw new CallBoundExecution.Unjudged(response); // no verdict, no second write of the body
+                    throw new Unjudged(response); // no verdict, no second write of the body
                 }
                 return response;
             });

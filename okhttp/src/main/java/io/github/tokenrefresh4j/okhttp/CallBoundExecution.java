@@ -4,6 +4,7 @@ import io.github.resilience4j.core.functions.CheckedFunction;
 import io.github.tokenrefresh4j.AccessToken;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
+import io.github.tokenrefresh4j.internal.Unjudged;
 import okhttp3.Call;
 
 import java.io.IOException;
@@ -121,7 +122,7 @@ final class CallBoundExecution<R> {
         } catch (CompletionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             if (cause instanceof Unjudged) {
-                return (R) ((Unjudged) cause).outcome;
+                return (R) ((Unjudged) cause).outcome();
             }
             if (cause instanceof TokenRefreshException) {
                 throw new IOException(cause.getMessage(), cause); // OkHttp expects IOException from interceptors
@@ -136,25 +137,6 @@ final class CallBoundExecution<R> {
                 throw (Error) cause;
             }
             throw new IOException(cause);
-        }
-    }
-
-    /**
-     * Thrown by an attempt to hand its outcome back without a verdict: the decorator neither accepts the token (as
-     * it does for any outcome that is not a rejection) nor rejects it. For an outcome that says nothing about the
-     * token yet (the token itself, before the server has seen it) or whose verdict was already given elsewhere. It
-     * extends {@link Throwable} directly so that a {@code refreshOnException} written for exceptions never matches
-     * it; it carries no message and no stack trace.
-     */
-    static final class Unjudged extends Throwable {
-        private static final long serialVersionUID = 1L;
-
-        @SuppressWarnings("serial")
-        final transient Object outcome;
-
-        Unjudged(Object outcome) {
-            super(null, null, false, false);
-            this.outcome = outcome;
         }
     }
 

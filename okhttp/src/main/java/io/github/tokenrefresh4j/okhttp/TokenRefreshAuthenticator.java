@@ -3,6 +3,7 @@ package io.github.tokenrefresh4j.okhttp;
 import io.github.tokenrefresh4j.AccessToken;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
+import io.github.tokenrefresh4j.internal.Unjudged;
 import okhttp3.Authenticator;
 import okhttp3.Call;
 import okhttp3.Interceptor;
@@ -80,7 +81,7 @@ public final class TokenRefreshAuthenticator implements Authenticator, Intercept
         return CallBoundExecution.execute(tokens, chain.call(), token -> {
             Response response = chain.proceed(withToken(tagged, token));
             if (rejection.test(response)) {
-                throw new CallBoundExecution.Unjudged(response);
+                throw new Unjudged(response);
             }
             return response;
         });
@@ -97,7 +98,7 @@ public final class TokenRefreshAuthenticator implements Authenticator, Intercept
         if (presented == null) {
             // Used as the authenticator only: the server asked for credentials that were not sent.
             return withToken(request, CallBoundExecution.<AccessToken>execute(tokens, call, current -> {
-                throw new CallBoundExecution.Unjudged(current);
+                throw new Unjudged(current);
             }));
         }
         if (!presented.startsWith("Bearer ") || !INVALID_TOKEN.test(response)) {
@@ -112,7 +113,7 @@ public final class TokenRefreshAuthenticator implements Authenticator, Intercept
             if (current.value().equals(rejected)) {
                 return response;
             }
-            throw new CallBoundExecution.Unjudged(current);
+            throw new Unjudged(current);
         });
         return outcome instanceof AccessToken ? withToken(request, (AccessToken) outcome) : null;
     }
