@@ -190,13 +190,8 @@ public final class BearerExchange<Q, R> {
         Objects.requireNonNull(tokens, "tokens must not be null");
         Predicate<Object> rejection = tokens.getTokenRefreshConfig().getRefreshOnResult();
         try {
-            return tokens.executeCheckedFunction(token -> {
-                R response = send.send(attach(request, token));
-                if (rejection.test(response)) {
-                    throw new Unjudged(response);
-                }
-                return response;
-            });
+            return tokens.executeCheckedFunction(
+                Unjudged.onRejection(rejection, token -> send.send(attach(request, token))));
         } catch (Unjudged unjudged) {
             @SuppressWarnings("unchecked")
             R response = (R) unjudged.outcome();

@@ -1,13 +1,20 @@
 package io.github.tokenrefresh4j.httpclient5;
 
+import io.github.resilience4j.core.functions.CheckedFunction;
+import io.github.tokenrefresh4j.AccessToken;
 import io.github.tokenrefresh4j.BearerChallenge;
-import io.github.tokenrefresh4j.BearerExchange;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.TokenRefresher;
+import io.github.tokenrefresh4j.internal.CancellableExecution;
+import io.github.tokenrefresh4j.internal.Unjudged;
 import org.apache.hc.client5.http.classic.ExecChain;
 import org.apache.hc.client5.http.classic.ExecChainHandler;
+import org.apache.hc.client5.http.classic.ExecRuntime;
+import org.apache.hc.client5.http.impl.classic.RequestFailedException;
+import org.apache.hc.core5.concurrent.Cancellable;
+import org.apache.hc.core5.concurrent.CancellableDependency;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpEntity;
@@ -16,7 +23,6 @@ import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.util.Objects;
 import java.util.function.Predicate;
 
@@ -53,10 +59,11 @@ import static io.github.tokenrefresh4j.httpclient5.HttpClient5Bearer.EXCHANGE;
  *       decorator learns of the rejected token from the next request that can be sent again.</li>
  *   <li>A request that already carries an {@code Authorization} header is sent unchanged, so a token request made
  *       through the same client keeps its client credentials.</li>
- *   <li>A request waiting for a refresh blocks its thread, at most for the decorator's {@code refreshTimeout}, and
- *       stops waiting when the thread is interrupted. A request cancelled meanwhile
- *       ({@code HttpUriRequestBase.cancel()}) sends nothing: it fails with an {@link InterruptedIOException} when
- *       its wait ends. When no token can be had, the {@link TokenRefreshException} reaches the caller unchanged.</li>
+ *   <li>A request waiting for a refresh blocks its thread, at most for the decorator's {@code refreshTimeout}. It
+ *       stops waiting at once when it is cancelled ({@code HttpUriRequestBase.cancel()}) or its thread is interrupted, and fails with HttpClient's own
+ *       {@link RequestFailedException} (an {@code InterruptedIOException}); nothing is sent for it, and the refresh
+ *       goes on for the other requests. When no token can be had, the {@link TokenRefreshException} reaches the
+ *       caller unchanged.</li>
  * </ul>
  */
 public final class TokenRefreshExecChainHandler implements ExecChainHandler {
@@ -111,18 +118,19 @@ public final class TokenRefreshExecChainHandler implements ExecChainHandler {
     @Override
     public ClassicHttpResponse execute(ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
         throws IOException, HttpException {
+        if (EXCHANGE.hasOwnCredentials(request)) {
+            return chain.proceed(request, scope);
+        }
         HttpEntity entity = request.getEntity();
-        BearerExchange.Send<HttpRequest, HttpResponse, Exception> send = attempt -> {
-            if (scope.execRuntime.isExecutionAborted()) {
-                // cancelled while it waited for a token: HttpClient itself would fail on the released endpoint
-                throw new InterruptedIOException("request cancelled while waiting for an access token");
-            }
-            return chain.proceed((ClassicHttpRequest) attempt, scope);
-        };
+        CheckedFunction<AccessToken, HttpResponse> send =
+            token -> chain.proceed((ClassicHttpRequest) EXCHANGE.attach(request, token), scope);
+        CancellableExecution<HttpResponse> execution = CancellableExecution.of(
+            entity == null || entity.isRepeatable()
+                ? send : Unjudged.onRejection(tokens.getTokenRefreshConfig().getRefreshOnResult(), send),
+            message -> new RequestFailedException("request " + message));
+        WaitCancellation cancellation = new WaitCancellation(scope, execution);
         try {
-            return (ClassicHttpResponse) (entity == null || entity.isRepeatable()
-                ? EXCHANGE.execute(tokens, request, send)
-                : EXCHANGE.executeOnce(tokens, request, send));
+            return (ClassicHttpResponse) execution.run(tokens, null, cancellation::arm);
         } catch (IOException | HttpException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -134,5 +142,39 @@ public final class TokenRefreshExecChainHandler implements ExecChainHandler {
     @Override
     public String toString() {
         return "TokenRefreshExecChainHandler{" + tokens.getName() + '}';
+    }
+
+    /**
+     * The request's cancellable dependency while it waits for a token ({@code HttpUriRequestBase.cancel()} calls
+     * it): it ends the wait, then cancels the exec runtime as HttpClient's own dependency does. HttpClient puts its
+     * own in place once an attempt leases a connection, so it is put back before each wait.
+     */
+    private static final class WaitCancellation implements Cancellable {
+
+        private final CancellableDependency request;
+        private final ExecRuntime runtime;
+        private final CancellableExecution<?> execution;
+
+        WaitCancellation(ExecChain.Scope scope, CancellableExecution<?> execution) {
+            this.request = scope.originalRequest instanceof CancellableDependency
+                ? (CancellableDependency) scope.originalRequest : null;
+            this.runtime = scope.execRuntime;
+            this.execution = execution;
+        }
+
+        void arm() {
+            if (request != null) {
+                request.setDependency(this);
+                if (request.isCancelled()) {
+                    execution.cancel(); // cancelled before this was set: HttpUriRequestBase would not call it
+                }
+            }
+        }
+
+        @Override
+        public boolean cancel() {
+            execution.cancel();
+            return !(runtime instanceof Cancellable) || ((Cancellable) runtime).cancel();
+        }
     }
 }

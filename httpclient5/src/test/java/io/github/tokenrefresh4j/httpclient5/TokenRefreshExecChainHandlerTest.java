@@ -10,6 +10,7 @@ import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.classic.RequestFailedException;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ContentType;
@@ -20,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -32,10 +33,11 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The classic client's handler against a real server on loopback: the adapter contract, with the thread's interrupt
- * as the caller's cancellation, and what is particular to a request entity that cannot be sent twice.
+ * as the caller's cancellation, the request's own {@code cancel()}, and what is particular to a request entity that cannot be sent twice.
  */
 class TokenRefreshExecChainHandlerTest extends BearerAdapterContract {
 
+    private final CountDownLatch callLeft = new CountDownLatch(1);
     private CloseableHttpClient client;
 
     @Override
@@ -72,6 +74,31 @@ class TokenRefreshExecChainHandlerTest extends BearerAdapterContract {
         });
     }
 
+    /** The cancelled call's thread signals when it has left the client. */
+    @Override
+    protected Future<?> callToCancel(String path) {
+        return callers.submit(() -> {
+            try {
+                return status(path);
+            } finally {
+                callLeft.countDown();
+            }
+        });
+    }
+
+    /**
+     * The thread has left its wait; the decorator forgets the waiter itself (its metric) when the refresh ends, as
+     * for any asynchronous wait.
+     */
+    @Override
+    protected void assertWaitEnded(TokenRefreshDecorator tokens) {
+        try {
+            assertThat(callLeft.await(20, TimeUnit.SECONDS)).as("the cancelled call's thread left the client").isTrue();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Override
     protected void uninstall() throws IOException {
         if (client != null) {
@@ -96,22 +123,50 @@ class TokenRefreshExecChainHandlerTest extends BearerAdapterContract {
     }
 
     @Test
-    void cancelledRequestSendsNothingOnceItsWaitEnds() throws Exception {
+    void cancellingARequestEndsItsWaitAtOnceAndLeavesTheRefreshToItsOtherWaiters() throws Exception {
         api = BearerTestServer.start((path, authorization) -> true);
         refresher = HoldingRefresher.tokens().holdFrom(1);
         TokenRefreshDecorator tokens = tokens(Duration.ofMinutes(5));
         HttpGet request = new HttpGet(api.uri("/orders"));
-        Future<Integer> waiting = callers.submit(() -> status(request));
+        Future<Integer> cancelled = callers.submit(() -> status(request));
+        Future<Integer> other = callers.submit(() -> status("/orders"));
         refresher.awaitHeld();
+        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 2);
+
+        request.cancel(); // from this thread, while the refresher still hangs
+
+        assertThatThrownBy(() -> cancelled.get(20, TimeUnit.SECONDS))
+            .as("HttpClient's own exception for an aborted request, long before the 5 minutes' refreshTimeout")
+            .isInstanceOf(ExecutionException.class)
+            .cause().isInstanceOf(RequestFailedException.class)
+            .hasMessageContaining("cancelled while waiting for an access token");
+        assertThat(other).as("the other waiter still waits for the refresh").isNotDone();
+        refresher.release();
+        assertThat(other.get(20, TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(refresher.calls).as("the cancelled request left the shared refresh alone").hasValue(1);
+        assertThat(api.authorizations()).as("nothing was sent for the cancelled request").containsExactly("Bearer t1");
+    }
+
+    @Test
+    void cancellingARequestWaitingForTheRefreshAfterItsRejectionEndsItsWaitAtOnce() throws Exception {
+        api = BearerTestServer.accepting("Bearer t2");
+        refresher = HoldingRefresher.tokens().holdFrom(2);
+        TokenRefreshDecorator tokens = tokens(Duration.ofMinutes(5));
+        HttpGet request = new HttpGet(api.uri("/orders"));
+        Future<Integer> cancelled = callers.submit(() -> status(request));
+        refresher.awaitHeld(); // t1 was rejected; the refresh to t2 hangs
         await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1);
 
         request.cancel();
-        refresher.release();
 
-        assertThatThrownBy(() -> waiting.get(20, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> cancelled.get(20, TimeUnit.SECONDS))
             .isInstanceOf(ExecutionException.class)
-            .hasCauseInstanceOf(InterruptedIOException.class);
-        assertThat(api.authorizations()).as("nothing was sent for the cancelled request").isEmpty();
+            .cause().isInstanceOf(RequestFailedException.class);
+        refresher.release();
+        assertThat(status("/orders")).isEqualTo(200);
+        assertThat(refresher.calls).hasValue(2);
+        assertThat(api.authorizations()).as("the cancelled request was not sent again")
+            .containsExactly("Bearer t1", "Bearer t2");
     }
 
     @Test

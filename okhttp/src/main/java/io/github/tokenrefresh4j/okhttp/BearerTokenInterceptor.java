@@ -100,13 +100,9 @@ public final class BearerTokenInterceptor implements Interceptor {
         }
         if (request.body() != null && request.body().isOneShot()) {
             Predicate<Object> rejection = tokens.getTokenRefreshConfig().getRefreshOnResult();
-            return CallBoundExecution.execute(tokens, chain.call(), token -> {
-                Response response = chain.proceed(EXCHANGE.attach(request, token));
-                if (rejection.test(response)) {
-                    throw new Unjudged(response); // no verdict, no second write of the body
-                }
-                return response;
-            });
+            // no verdict, no second write of the body
+            return CallBoundExecution.execute(tokens, chain.call(),
+                Unjudged.onRejection(rejection, token -> chain.proceed(EXCHANGE.attach(request, token))));
         }
         return CallBoundExecution.execute(tokens, chain.call(),
             token -> chain.proceed(EXCHANGE.attach(request, token)));

@@ -78,13 +78,8 @@ public final class TokenRefreshAuthenticator implements Authenticator, Intercept
         }
         Request tagged = request.newBuilder().tag(Call.class, chain.call()).build();
         Predicate<Object> rejection = tokens.getTokenRefreshConfig().getRefreshOnResult();
-        return CallBoundExecution.execute(tokens, chain.call(), token -> {
-            Response response = chain.proceed(withToken(tagged, token));
-            if (rejection.test(response)) {
-                throw new Unjudged(response);
-            }
-            return response;
-        });
+        return CallBoundExecution.execute(tokens, chain.call(),
+            Unjudged.onRejection(rejection, token -> chain.proceed(withToken(tagged, token))));
     }
 
     @Override
