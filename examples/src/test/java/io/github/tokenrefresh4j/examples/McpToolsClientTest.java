@@ -115,7 +115,7 @@ class McpToolsClientTest {
             assertThat(calls.get(i).get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS)).isEqualTo("echo call " + i);
         }
 
-        assertThat(tools.rejections).as("each call was rejected once with the expired token").hasValue(CALLS);
+        assertThat(tools.rejections()).as("each call was rejected once with the expired token").isEqualTo(CALLS);
         List<Map<String, String>> refreshes = takeTokenRequests();
         assertThat(refreshes).as("one token request for the %d rejected calls", CALLS).hasSize(1);
         assertThat(refreshes.get(0))
@@ -125,7 +125,7 @@ class McpToolsClientTest {
             .doesNotContainKey("client_secret");
         assertThat(refreshes.get(0).get("refresh_token")).as("the rotated refresh token, not the spent one")
             .isNotEqualTo(refreshTokenFromSignIn);
-        assertThat(tools.toolCalls).hasValue(CALLS + 1);
+        assertThat(tools.toolCalls()).isEqualTo(CALLS + 1);
         assertThat(tools.acceptedAudiences).as("every accepted token was issued for this MCP server")
             .allMatch(audience -> audience.equals(List.of(tools.resource().toString())));
     }

@@ -29,11 +29,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An MCP server made with the SDK's own server side ({@link HttpServletStreamableServerTransportProvider}, or
- * {@link HttpServletSseServerTransportProvider}, in an embedded Tomcat on 127.0.0.1) with one tool, {@code echo}, behind a bearer check that accepts only the tokens in
- * {@link #valid} and answers others {@code 401} with {@code Bearer error="invalid_token"}. After {@link #holdNext()}
- * the next request is held before its token is checked, until {@link #release()}.
+ * {@link HttpServletSseServerTransportProvider}, in an embedded Tomcat on 127.0.0.1) with one tool, {@code echo}, behind
+ * a bearer check that accepts only the tokens in {@link #valid}, or those a {@link TokenCheck} accepts, and answers
+ * others {@code 401} with {@code Bearer error="invalid_token"}. After {@link #holdNext()} the next request is held
+ * before its token is checked, until {@link #release()}. Public, in this module's test-jar, for the examples' run of
+ * docs/mcp.md against a JWT check.
  */
-final class BearerMcpServer implements AutoCloseable {
+public final class BearerMcpServer implements AutoCloseable {
+
+    /** Decides whether a request's bearer token is accepted; may block, as a server holding requests does. */
+    @FunctionalInterface
+    public interface TokenCheck {
+        /**
+         * @param method the request's HTTP method
+         * @param token  the bearer token it carries
+         * @return whether the request goes on to the MCP server
+         */
+        boolean accepts(String method, String token);
+    }
 
     final Set<String> valid = ConcurrentHashMap.newKeySet();
     /** The Authorization header of every request, in arrival order. */
@@ -44,6 +57,7 @@ final class BearerMcpServer implements AutoCloseable {
 
     private final CountDownLatch heldRelease = new CountDownLatch(1);
     private final AtomicBoolean hold = new AtomicBoolean();
+    private final TokenCheck check;
     private final Tomcat tomcat = new Tomcat();
     private final McpSyncServer mcp;
     private final Path baseDir;
@@ -55,10 +69,24 @@ final class BearerMcpServer implements AutoCloseable {
     }
 
     /**
+     * The Streamable HTTP server transport, at {@code /mcp}, behind {@code check} instead of {@link #valid}.
+     *
+     * @param check accepts or rejects each request's bearer token
+     */
+    public BearerMcpServer(TokenCheck check) throws IOException, LifecycleException {
+        this(false, check);
+    }
+
+    /**
      * @param sse the deprecated HTTP+SSE server transport ({@code /sse}, messages to {@code /mcp/message}) instead of
      *            the Streamable HTTP one
      */
     BearerMcpServer(boolean sse) throws IOException, LifecycleException {
+        this(sse, null);
+    }
+
+    private BearerMcpServer(boolean sse, TokenCheck check) throws IOException, LifecycleException {
+        this.check = check != null ? check : (method, token) -> valid.contains(token);
         McpServerFeatures.SyncToolSpecification echo = McpServerFeatures.SyncToolSpecification.builder()
             .tool(McpSchema.Tool.builder().name("echo").description("echoes its text")
                 .inputSchema(Map.of("type", "object", "properties", Map.of("text", Map.of("type", "string"))))
@@ -100,7 +128,8 @@ final class BearerMcpServer implements AutoCloseable {
         port = connector.getLocalPort();
     }
 
-    String url() {
+    /** @return the base URL, such as {@code http://127.0.0.1:8080}; the Streamable HTTP endpoint is {@code /mcp} */
+    public String url() {
         return "http://127.0.0.1:" + port;
     }
 
@@ -114,6 +143,16 @@ final class BearerMcpServer implements AutoCloseable {
 
     long count(String authorization) {
         return seen.stream().filter(authorization::equals).count();
+    }
+
+    /** @return how many tool calls reached the tool */
+    public int toolCalls() {
+        return toolCalls.get();
+    }
+
+    /** @return how many requests the bearer check rejected */
+    public int rejections() {
+        return rejections.get();
     }
 
     @Override
@@ -156,7 +195,7 @@ final class BearerMcpServer implements AutoCloseable {
                 }
             }
             if (authorization == null || !authorization.startsWith("Bearer ")
-                || !valid.contains(authorization.substring("Bearer ".length()))) {
+                || !check.accepts(request.getMethod(), authorization.substring("Bearer ".length()))) {
                 rejections.incrementAndGet();
                 response.setStatus(401);
                 response.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
