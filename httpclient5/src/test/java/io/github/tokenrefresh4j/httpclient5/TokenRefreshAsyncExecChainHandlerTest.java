@@ -114,6 +114,24 @@ class TokenRefreshAsyncExecChainHandlerTest extends BearerAdapterContract {
     }
 
     @Test
+    void cancellingARequestWaitingForTheRefreshAfterItsRejectionEndsItsWaitAtOnce() throws Exception {
+        api = BearerTestServer.accepting("Bearer t2");
+        refresher = HoldingRefresher.tokens().holdFrom(2);
+        tokens(Duration.ofMinutes(5));
+        Future<?> waiting = callToCancel("/orders");
+        refresher.awaitHeld(); // t1 was rejected; the refresh to t2 hangs
+
+        waiting.cancel(true);
+
+        assertThatThrownBy(() -> waiting.get(20, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class);
+        refresher.release();
+        assertThat(status("/orders")).isEqualTo(200);
+        assertThat(refresher.calls).hasValue(2);
+        assertThat(api.authorizations()).as("the cancelled request was not sent again")
+            .containsExactly("Bearer t1", "Bearer t2");
+    }
+
+    @Test
     void keptRejectionIsReplayedWholeWhenNoRetryIsLeft() throws Exception {
         api = BearerTestServer.start((path, authorization) -> false);
         refresher = HoldingRefresher.tokens();
