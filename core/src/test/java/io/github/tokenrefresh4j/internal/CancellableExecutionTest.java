@@ -1,0 +1,145 @@
+package io.github.tokenrefresh4j.internal;
+
+import io.github.tokenrefresh4j.HoldingRefresher;
+import io.github.tokenrefresh4j.TokenRefreshConfig;
+import io.github.tokenrefresh4j.TokenRefreshDecorator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The wait that blocking adapters (OkHttp, HttpClient 5 classic) end on their client's cancellation: against a
+ * refresher that hangs, with a 5-minute {@code refreshTimeout} that no test may reach.
+ */
+class CancellableExecutionTest {
+
+    private final ExecutorService callers = Executors.newCachedThreadPool();
+    private final HoldingRefresher refresher = HoldingRefresher.tokens().holdFrom(1);
+    private final TokenRefreshDecorator tokens = TokenRefreshDecorator.of("orders-api",
+        TokenRefreshConfig.custom().refreshTimeout(Duration.ofMinutes(5)).build(), refresher);
+    private final AtomicInteger attempts = new AtomicInteger();
+
+    @AfterEach
+    void releaseAndStop() {
+        refresher.release();
+        callers.shutdownNow();
+    }
+
+    private CancellableExecution<String> execution() {
+        return CancellableExecution.of(token -> {
+            attempts.incrementAndGet();
+            return "sent with " + token.value();
+        }, InterruptedIOException::new);
+    }
+
+    @Test
+    void cancelEndsTheWaitAtOnceAndLeavesTheRefreshToTheOtherWaiters() throws Exception {
+        CancellableExecution<String> cancelled = execution();
+        Future<String> waiting = callers.submit(() -> cancelled.run(tokens, null, null));
+        Future<String> other = callers.submit(() -> execution().run(tokens, null, null));
+        refresher.awaitHeld();
+        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 2);
+
+        cancelled.cancel();
+
+        assertThatThrownBy(() -> waiting.get(20, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .cause().isInstanceOf(InterruptedIOException.class)
+            .hasMessage("cancelled while waiting for an access token");
+        assertThat(other).isNotDone();
+        refresher.release();
+        assertThat(other.get(20, TimeUnit.SECONDS)).isEqualTo("sent with t1");
+        assertThat(attempts).as("nothing was sent for the cancelled call").hasValue(1);
+        assertThat(refresher.calls).hasValue(1);
+    }
+
+    @Test
+    void aPolledCancellationEndsTheWait() throws Exception {
+        AtomicBoolean isCancelled = new AtomicBoolean();
+        Future<String> waiting = callers.submit(() -> execution().run(tokens, isCancelled::get, null));
+        refresher.awaitHeld();
+        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1);
+
+        isCancelled.set(true);
+
+        assertThatThrownBy(() -> waiting.get(20, TimeUnit.SECONDS))
+            .cause().isInstanceOf(InterruptedIOException.class);
+        refresher.release();
+        assertThat(attempts).hasValue(0);
+    }
+
+    @Test
+    void anInterruptEndsTheWaitAndKeepsTheInterruptFlag() throws Exception {
+        AtomicReference<Thread> caller = new AtomicReference<>();
+        AtomicBoolean stillInterrupted = new AtomicBoolean();
+        Future<String> waiting = callers.submit(() -> {
+            caller.set(Thread.currentThread());
+            try {
+                return execution().run(tokens, null, null);
+            } finally {
+                stillInterrupted.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        refresher.awaitHeld();
+        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1);
+
+        caller.get().interrupt();
+
+        assertThatThrownBy(() -> waiting.get(20, TimeUnit.SECONDS))
+            .cause().isInstanceOf(InterruptedIOException.class)
+            .hasMessage("interrupted while waiting for an access token");
+        assertThat(stillInterrupted).isTrue();
+    }
+
+    @Test
+    void aCancelArrivingWhileTheAttemptRunsLeavesTheCallerItsOutcome() throws Exception {
+        refresher.release(); // no wait: the first token comes at once
+        AtomicReference<CancellableExecution<String>> self = new AtomicReference<>();
+        CancellableExecution<String> execution = CancellableExecution.of(token -> {
+            self.get().cancel(); // the client is cancelled while its exchange completes
+            return "response";
+        }, InterruptedIOException::new);
+        self.set(execution);
+
+        assertThat(execution.run(tokens, null, null))
+            .as("a response the attempt produced reaches the caller, who must close it").isEqualTo("response");
+    }
+
+    @Test
+    void beforeWaitRunsBeforeTheWaitAndAfterAnAttemptThatAWaitFollows() throws Exception {
+        AtomicInteger armed = new AtomicInteger();
+        CancellableExecution<String> execution = execution();
+        Future<String> waiting = callers.submit(() -> execution.run(tokens, null, armed::incrementAndGet));
+        refresher.awaitHeld();
+        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 1);
+
+        assertThat(armed).hasValue(1);
+        refresher.release();
+        assertThat(waiting.get(20, TimeUnit.SECONDS)).isEqualTo("sent with t1");
+        assertThat(armed).as("no wait followed the attempt").hasValue(1);
+    }
+
+    @Test
+    void anUnjudgedOutcomeIsTheCallersOutcome() throws Exception {
+        refresher.release();
+        CancellableExecution<Object> execution = CancellableExecution.of(token -> {
+            throw new Unjudged("kept as it is");
+        }, InterruptedIOException::new);
+
+        assertThat(execution.run(tokens, null, null)).isEqualTo("kept as it is");
+    }
+}
