@@ -88,7 +88,8 @@ public final class CancellableExecution<R> {
      *
      * @param tokens      the decorator
      * @param isCancelled polled while waiting, for a client without a cancellation callback; null when
-     *                    {@link #cancel()} is the only way (then, without it, only {@code refreshTimeout} bounds a wait)
+     *                    {@link #cancel()} is the only way (then, without it, only {@code refreshTimeout} bounds
+     *                    a wait)
      * @param beforeWait  run on this thread when it is about to wait, before its first wait and after each attempt
      *                    that a wait follows: the place to (re)install a callback that calls {@link #cancel()}, which
      *                    the attempt's client may have replaced with its own; null when not needed

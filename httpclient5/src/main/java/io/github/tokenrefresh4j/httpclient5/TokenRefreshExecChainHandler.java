@@ -60,10 +60,10 @@ import static io.github.tokenrefresh4j.httpclient5.HttpClient5Bearer.EXCHANGE;
  *   <li>A request that already carries an {@code Authorization} header is sent unchanged, so a token request made
  *       through the same client keeps its client credentials.</li>
  *   <li>A request waiting for a refresh blocks its thread, at most for the decorator's {@code refreshTimeout}. It
- *       stops waiting at once when it is cancelled ({@code HttpUriRequestBase.cancel()}) or its thread is interrupted, and fails with HttpClient's own
- *       {@link RequestFailedException} (an {@code InterruptedIOException}); nothing is sent for it, and the refresh
- *       goes on for the other requests. When no token can be had, the {@link TokenRefreshException} reaches the
- *       caller unchanged.</li>
+ *       stops waiting at once when it is cancelled ({@code HttpUriRequestBase.cancel()}, from any thread) or its
+ *       thread is interrupted, and fails with HttpClient's own {@link RequestFailedException} (an
+ *       {@code InterruptedIOException}); nothing is sent for it, and the refresh goes on for the other requests.
+ *       When no token can be had, the {@link TokenRefreshException} reaches the caller unchanged.</li>
  * </ul>
  */
 public final class TokenRefreshExecChainHandler implements ExecChainHandler {

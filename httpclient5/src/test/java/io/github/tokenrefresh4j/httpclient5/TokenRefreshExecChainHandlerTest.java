@@ -33,7 +33,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The classic client's handler against a real server on loopback: the adapter contract, with the thread's interrupt
- * as the caller's cancellation, the request's own {@code cancel()}, and what is particular to a request entity that cannot be sent twice.
+ * as the caller's cancellation, the request's own {@code cancel()}, and what is particular to a request entity that
+ * cannot be sent twice.
  */
 class TokenRefreshExecChainHandlerTest extends BearerAdapterContract {
 

@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An MCP server made with the SDK's own server side ({@link HttpServletStreamableServerTransportProvider}, or
- * {@link HttpServletSseServerTransportProvider}, in an embedded Tomcat on 127.0.0.1) with one tool, {@code echo}, behind
- * a bearer check that accepts only the tokens in {@link #valid}, or those a {@link TokenCheck} accepts, and answers
+ * {@link HttpServletSseServerTransportProvider}, in an embedded Tomcat on 127.0.0.1) with one tool, {@code echo},
+ * behind a bearer check that accepts only the tokens in {@link #valid}, or those a {@link TokenCheck} accepts, and answers
  * others {@code 401} with {@code Bearer error="invalid_token"}. After {@link #holdNext()} the next request is held
  * before its token is checked, until {@link #release()}. Public, in this module's test-jar, for the examples' run of
  * docs/mcp.md against a JWT check.
