@@ -507,14 +507,23 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 promise.completeExceptionally(((Refused) acquired).failure);
             } else {
                 metrics.waitingCalls.incrementAndGet();
+                AtomicBoolean waiting = new AtomicBoolean(true);
+                // a caller who cancels stops waiting then, not when the refresh ends or times out
+                promise.whenComplete((result, failure) -> leaveWait(waiting));
                 ((Wait) acquired).future.whenComplete((newToken, failure) -> {
-                    metrics.waitingCalls.decrementAndGet();
+                    leaveWait(waiting);
                     if (failure != null) {
                         promise.completeExceptionally(forWaiter(failure));
                     } else {
                         call(newToken);
                     }
                 });
+            }
+        }
+
+        private void leaveWait(AtomicBoolean waiting) {
+            if (waiting.compareAndSet(true, false)) {
+                metrics.waitingCalls.decrementAndGet();
             }
         }
 

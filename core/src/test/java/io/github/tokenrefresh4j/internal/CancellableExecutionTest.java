@@ -144,6 +144,35 @@ class CancellableExecutionTest {
         assertThat(waiting.get(20, TimeUnit.SECONDS)).isEqualTo("sent with t1");
     }
 
+    /**
+     * A cancelled or interrupted wait stops counting as a waiting call at once, as the blocking decorator's wait
+     * does; not when the hung refresh ends, minutes later, after many such waits have piled up in the metric.
+     */
+    @Test
+    void aCancelledOrInterruptedWaitLeavesTheWaitingCallsMetricAtOnce() throws Exception {
+        CancellableExecution<String> cancelled = execution();
+        AtomicReference<Thread> interruptedCaller = new AtomicReference<>();
+        Future<String> waiting = callers.submit(() -> cancelled.run(tokens, null, null));
+        Future<String> interrupted = callers.submit(() -> {
+            interruptedCaller.set(Thread.currentThread());
+            return execution().run(tokens, null, null);
+        });
+        Future<String> other = callers.submit(() -> execution().run(tokens, null, null));
+        refresher.awaitHeld();
+        await().atMost(Duration.ofSeconds(20)).until(() -> tokens.getMetrics().getNumberOfWaitingCalls() == 3);
+
+        cancelled.cancel();
+        interruptedCaller.get().interrupt();
+
+        assertThatThrownBy(() -> waiting.get(20, TimeUnit.SECONDS)).cause().isInstanceOf(InterruptedIOException.class);
+        assertThatThrownBy(() -> interrupted.get(20, TimeUnit.SECONDS))
+            .cause().isInstanceOf(InterruptedIOException.class);
+        assertThat(tokens.getMetrics().getNumberOfWaitingCalls()).as("only the other call still waits").isEqualTo(1);
+        refresher.release();
+        assertThat(other.get(20, TimeUnit.SECONDS)).isEqualTo("sent with t1");
+        assertThat(tokens.getMetrics().getNumberOfWaitingCalls()).isZero();
+    }
+
     @Test
     void anUnjudgedOutcomeIsTheCallersOutcome() throws Exception {
         refresher.release();

@@ -88,11 +88,6 @@ class TokenRefreshAsyncExecChainHandlerTest extends BearerAdapterContract {
         return client.execute(SimpleRequestBuilder.get(api.uri(path)).build(), null);
     }
 
-    /** The cancelled future is done at once; the decorator forgets the waiter when the refresh ends. */
-    @Override
-    protected void assertWaitEnded(TokenRefreshDecorator tokens) {
-    }
-
     @Override
     protected void uninstall() {
         if (client != null) {
