@@ -570,7 +570,11 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                     TokenRefreshDecoratorImpl.this.accept(token);
                 }
                 if (cause != null) {
-                    promise.completeExceptionally(cause);
+                    if (!promise.completeExceptionally(cause) && cause instanceof Unjudged
+                        && ((Unjudged) cause).outcome() != null) {
+                        // a response handed back without a verdict, to a caller who cancelled: release it
+                        consumeResultBeforeRetryAttempt.accept(((Unjudged) cause).outcome());
+                    }
                 } else if (!promise.complete(result)) {
                     // its caller cancelled while the call ran: nobody else will release what the result holds
                     consumeResultBeforeRetryAttempt.accept(result);

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -171,6 +172,25 @@ class CancellableExecutionTest {
         refresher.release();
         assertThat(other.get(20, TimeUnit.SECONDS)).isEqualTo("sent with t1");
         assertThat(tokens.getMetrics().getNumberOfWaitingCalls()).isZero();
+    }
+
+    /**
+     * When the decorator settles on an attempt's {@link Unjudged} outcome (a rejection of a request that cannot be
+     * sent again) only after the caller cancelled, as it does when the attempt's stage completes on another thread
+     * than the caller's, nobody receives that response: the decorator releases it, as it does a late result.
+     */
+    @Test
+    void anUnjudgedOutcomeArrivingAfterItsCallerCancelledIsReleasedNotLost() throws Exception {
+        refresher.release();
+        assertThat(execution().run(tokens, null, null)).isEqualTo("sent with t1");
+        CompletableFuture<Object> inFlight = new CompletableFuture<>();
+        CompletableFuture<Object> cancelled = tokens.executeCompletionStage(token -> inFlight).toCompletableFuture();
+        AtomicBoolean closed = new AtomicBoolean();
+
+        assertThat(cancelled.cancel(false)).isTrue();
+        inFlight.completeExceptionally(new Unjudged((AutoCloseable) () -> closed.set(true)));
+
+        assertThat(closed).as("the rejected response of the cancelled call is closed").isTrue();
     }
 
     @Test
