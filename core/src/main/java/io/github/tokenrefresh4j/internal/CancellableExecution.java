@@ -31,8 +31,9 @@ import java.util.function.Function;
  *   <li>A cancellation that arrives once the decorator settled (its outcome is done) changes nothing: the caller
  *       gets that outcome, so a response the caller was given is never left unread.</li>
  *   <li>Otherwise the call is abandoned: the decorator's stage is cancelled, which frees its waiting slot (the
- *       shared refresh goes on for the others) and hands any late result to {@code consumeResultBeforeRetryAttempt},
- *       and an attempt handed over later fails at once, so nothing is sent for the cancelled call.</li>
+ *       shared refresh goes on for the others) and hands any late result, {@link Unjudged} or not, to
+ *       {@code consumeResultBeforeRetryAttempt}, and an attempt handed over later ends at once without a verdict,
+ *       so nothing is sent for the cancelled call and no token is rejected for it.</li>
  *   <li>An {@link Unjudged} outcome is handed back as the caller's outcome.</li>
  * </ul>
  *
@@ -170,7 +171,9 @@ public final class CancellableExecution<R> {
         Object pending;
         while ((pending = handoff.poll()) != null) {
             if (pending instanceof Handover) {
-                ((Handover<R>) pending).result.completeExceptionally(cancelled.apply(CANCELLED));
+                // no verdict: not even a refreshOnException that matches the client's cancellation may reject the
+                // token for an attempt that was never sent
+                ((Handover<R>) pending).result.completeExceptionally(new Unjudged(null));
             }
         }
     }

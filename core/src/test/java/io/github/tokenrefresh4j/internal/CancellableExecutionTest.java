@@ -6,6 +6,7 @@ import io.github.tokenrefresh4j.TokenRefreshDecorator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -191,6 +192,26 @@ class CancellableExecutionTest {
         inFlight.completeExceptionally(new Unjudged((AutoCloseable) () -> closed.set(true)));
 
         assertThat(closed).as("the rejected response of the cancelled call is closed").isTrue();
+    }
+
+    /**
+     * An attempt the cancelled call never ran ends without a verdict: even a {@code refreshOnException} that matches
+     * the client's cancellation exception (an {@code IOException} here) does not reject the token, which would start
+     * a refresh for the other callers. The cancel arrives as the decorator hands the attempt over.
+     */
+    @Test
+    void anAttemptTheCancelledCallNeverRanRejectsNoToken() throws Exception {
+        refresher.release();
+        TokenRefreshDecorator judging = TokenRefreshDecorator.of("orders-api", TokenRefreshConfig.custom()
+            .refreshOnException(e -> e instanceof IOException).build(), refresher);
+        assertThat(execution().run(judging, null, null)).isEqualTo("sent with t1");
+        CancellableExecution<String> execution = execution();
+        execution.cancel();
+
+        assertThatThrownBy(() -> execution.run(judging, null, null)).isInstanceOf(InterruptedIOException.class);
+        assertThat(attempts).as("nothing was sent for the cancelled call").hasValue(1);
+        assertThat(judging.getMetrics().getNumberOfRejectedTokens()).isZero();
+        assertThat(refresher.calls).hasValue(1);
     }
 
     @Test
