@@ -98,12 +98,25 @@ public final class CancellableExecution<R> {
      * @throws Exception what the attempt threw, or the decorator's exception when no token could be had; the
      *                   {@code cancelled} exception when the call was cancelled while it waited, with the message
      *                   "interrupted while waiting for an access token" when this thread was interrupted (its
-     *                   interrupt flag stays set)
+     *                   interrupt flag stays set); what {@code beforeWait} or {@code isCancelled} threw, the call
+     *                   abandoned as when it is cancelled
      */
-    @SuppressWarnings("unchecked")
     public R run(TokenRefreshDecorator tokens, BooleanSupplier isCancelled, Runnable beforeWait) throws Exception {
         CompletableFuture<R> outcome = tokens.executeCompletionStage(this::handOver).toCompletableFuture();
         outcome.whenComplete((result, failure) -> handoff.add(DONE));
+        try {
+            return await(outcome, isCancelled, beforeWait);
+        } catch (Throwable t) {
+            if (!outcome.isDone()) {
+                abandon(outcome); // beforeWait or isCancelled threw: the caller leaves as if cancelled
+            }
+            throw t;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private R await(CompletableFuture<R> outcome, BooleanSupplier isCancelled, Runnable beforeWait)
+        throws Exception {
         boolean armed = false;
         while (true) {
             Object next;

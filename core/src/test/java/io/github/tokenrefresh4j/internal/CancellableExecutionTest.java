@@ -214,6 +214,30 @@ class CancellableExecutionTest {
         assertThat(refresher.calls).hasValue(1);
     }
 
+    /**
+     * A {@code beforeWait} or a polled cancellation that throws ends the call as a cancellation does: the call stops
+     * waiting (it leaves the metric) and nothing is sent for it when the refresh completes.
+     */
+    @Test
+    void aThrowingBeforeWaitOrCancellationCheckAbandonsTheCall() throws Exception {
+        Future<String> beforeWaitThrew = callers.submit(() -> execution().run(tokens, null, () -> {
+            throw new IllegalStateException("no dependency");
+        }));
+        Future<String> checkThrew = callers.submit(() -> execution().run(tokens, () -> {
+            throw new IllegalStateException("no call");
+        }, null));
+        refresher.awaitHeld();
+
+        assertThatThrownBy(() -> beforeWaitThrew.get(20, TimeUnit.SECONDS))
+            .cause().isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> checkThrew.get(20, TimeUnit.SECONDS))
+            .cause().isInstanceOf(IllegalStateException.class);
+        assertThat(tokens.getMetrics().getNumberOfWaitingCalls()).as("neither call still waits").isZero();
+        refresher.release();
+        assertThat(execution().run(tokens, null, null)).isEqualTo("sent with t1");
+        assertThat(attempts).as("nothing was sent for the calls that left").hasValue(1);
+    }
+
     @Test
     void anUnjudgedOutcomeIsTheCallersOutcome() throws Exception {
         refresher.release();
