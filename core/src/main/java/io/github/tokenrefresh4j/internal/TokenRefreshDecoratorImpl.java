@@ -571,8 +571,10 @@ public final class TokenRefreshDecoratorImpl implements TokenRefreshDecorator {
                 }
                 if (cause != null) {
                     if (!promise.completeExceptionally(cause) && cause instanceof Unjudged
-                        && ((Unjudged) cause).outcome() != null) {
-                        // a response handed back without a verdict, to a caller who cancelled: release it
+                        && ((Unjudged) cause).outcome() != null
+                        && !(((Unjudged) cause).outcome() instanceof AccessToken)) {
+                        // a response handed back without a verdict, to a caller who cancelled: release it (a token
+                        // handed through, as OkHttp's authenticator does, holds nothing and goes to no consumer)
                         consumeResultBeforeRetryAttempt.accept(((Unjudged) cause).outcome());
                     }
                 } else if (!promise.complete(result)) {

@@ -1,5 +1,6 @@
 package io.github.tokenrefresh4j.internal;
 
+import io.github.tokenrefresh4j.AccessToken;
 import io.github.tokenrefresh4j.HoldingRefresher;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshDecorator;
@@ -192,6 +193,23 @@ class CancellableExecutionTest {
         inFlight.completeExceptionally(new Unjudged((AutoCloseable) () -> closed.set(true)));
 
         assertThat(closed).as("the rejected response of the cancelled call is closed").isTrue();
+    }
+
+    /** A token handed back without a verdict (OkHttp's authenticator) to a caller who cancelled reaches no consumer. */
+    @Test
+    void aTokenHandedBackWithoutAVerdictAfterItsCallerCancelledGoesToNoConsumer() throws Exception {
+        refresher.release();
+        AtomicReference<Object> consumed = new AtomicReference<>();
+        TokenRefreshDecorator consuming = TokenRefreshDecorator.of("orders-api", TokenRefreshConfig.custom()
+            .consumeResultBeforeRetryAttempt(consumed::set).build(), refresher);
+        AccessToken token = consuming.executeFunction(t -> t);
+        CompletableFuture<Object> inFlight = new CompletableFuture<>();
+        CompletableFuture<Object> cancelled = consuming.executeCompletionStage(t -> inFlight).toCompletableFuture();
+
+        assertThat(cancelled.cancel(false)).isTrue();
+        inFlight.completeExceptionally(new Unjudged(token));
+
+        assertThat(consumed).hasValue(null);
     }
 
     /**
