@@ -121,6 +121,24 @@ class TokenRefreshExecChainHandlerTest extends BearerAdapterContract {
         assertThat(api.authorizations()).as("nothing was sent for the cancelled request").containsExactly("Bearer t1");
     }
 
+    /** HttpClient does not refuse a cancelled request up front: the handler's dependency, set on it, ends the wait. */
+    @Test
+    void aRequestCancelledBeforeItIsExecutedDoesNotWaitForTheRefresh() throws Exception {
+        api = BearerTestServer.start((path, authorization) -> true);
+        refresher = HoldingRefresher.tokens().holdFrom(1);
+        tokens(Duration.ofMinutes(5));
+        Future<Integer> other = callers.submit(() -> status("/orders"));
+        refresher.awaitHeld();
+        HttpGet request = new HttpGet(api.uri("/orders"));
+        request.cancel();
+
+        assertThatThrownBy(() -> status(request)).as("long before the 5 minutes' refreshTimeout")
+            .isInstanceOf(RequestFailedException.class);
+        refresher.release();
+        assertThat(other.get(20, TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(api.authorizations()).as("nothing was sent for the cancelled request").containsExactly("Bearer t1");
+    }
+
     @Test
     void cancellingARequestWaitingForTheRefreshAfterItsRejectionEndsItsWaitAtOnce() throws Exception {
         api = BearerTestServer.accepting("Bearer t2");
