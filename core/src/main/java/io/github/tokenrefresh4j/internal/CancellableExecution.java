@@ -133,10 +133,9 @@ public final class CancellableExecution<R> {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                if (outcome.isDone()) {
+                if (!abandon(outcome)) {
                     return settled(outcome);
                 }
-                abandon(outcome);
                 throw cancelled.apply(INTERRUPTED);
             }
             if (next == DONE) {
@@ -146,10 +145,9 @@ public final class CancellableExecution<R> {
                 runAttempt((Handover<R>) next);
                 armed = false; // the attempt's client may have put its own cancellation in place of the caller's
             } else if (next == CANCEL || (next == null && isCancelled.getAsBoolean())) {
-                if (outcome.isDone()) {
+                if (!abandon(outcome)) {
                     return settled(outcome);
                 }
-                abandon(outcome);
                 throw cancelled.apply(CANCELLED);
             }
         }
@@ -173,10 +171,20 @@ public final class CancellableExecution<R> {
         }
     }
 
-    private void abandon(CompletableFuture<R> outcome) {
+    /**
+     * Cancels the decorator's stage, which frees this call's waiting slot (a shared refresh goes on), and fails the
+     * attempts handed over to it.
+     *
+     * @return false when the decorator settled first, even an instant before, on another thread: the caller takes
+     *     that outcome, a response that nobody else would close
+     */
+    private boolean abandon(CompletableFuture<R> outcome) {
+        if (!outcome.cancel(false) && !outcome.isCancelled()) {
+            return false;
+        }
         abandoned.set(true);
-        outcome.cancel(false); // frees this call's waiting slot; a shared refresh goes on
         failPending();
+        return true;
     }
 
     @SuppressWarnings("unchecked")

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -127,6 +128,36 @@ class CancellableExecutionTest {
 
         assertThat(execution.run(tokens, null, null))
             .as("a response the attempt produced reaches the caller, who must close it").isEqualTo("response");
+    }
+
+    /**
+     * The decorator may settle on another thread (the attempt's stage completed on the refresh thread) just after
+     * the caller saw the cancellation and found the outcome not done yet: the cancellation then loses, and the
+     * caller gets the response, which nobody else would close. Here the outcome settles just before the caller's
+     * cancel of it.
+     */
+    @Test
+    void anOutcomeSettlingJustAfterTheCallerSawTheCancelIsTheCallersOutcome() throws Exception {
+        AutoCloseable response = () -> { };
+        CompletableFuture<Object> outcome = new CompletableFuture<>() {
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                complete(response); // the decorator settles on another thread an instant before the cancel
+                return super.cancel(mayInterruptIfRunning);
+            }
+        };
+        TokenRefreshDecorator settlingElsewhere = (TokenRefreshDecorator) Proxy.newProxyInstance(
+            getClass().getClassLoader(), new Class<?>[] {TokenRefreshDecorator.class}, (proxy, method, args) -> {
+                if (method.getName().equals("executeCompletionStage")) {
+                    return outcome;
+                }
+                throw new UnsupportedOperationException(method.getName());
+            });
+        CancellableExecution<Object> execution = CancellableExecution.of(token -> "never run",
+            InterruptedIOException::new);
+        execution.cancel();
+
+        assertThat(execution.run(settlingElsewhere, null, null)).as("never dropped unclosed").isSameAs(response);
     }
 
     @Test
