@@ -11,7 +11,10 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -205,6 +208,36 @@ class CancellableExecutionTest {
         refresher.release();
         assertThat(other.get(20, TimeUnit.SECONDS)).isEqualTo("sent with t1");
         assertThat(tokens.getMetrics().getNumberOfWaitingCalls()).isZero();
+    }
+
+    /** A cancel racing the end of the refresh it waits for: the waiter is counted out once, never twice. */
+    @Test
+    void aCancelRacingTheEndOfTheRefreshCountsTheWaiterOutOnce() throws Exception {
+        List<TokenRefreshDecorator> decorators = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            HoldingRefresher hung = HoldingRefresher.tokens().holdFrom(1);
+            TokenRefreshDecorator racing = TokenRefreshDecorator.of("race", TokenRefreshConfig.custom().build(), hung);
+            decorators.add(racing);
+            CompletableFuture<String> other = racing.executeCompletionStage(
+                token -> CompletableFuture.completedFuture(token.value())).toCompletableFuture();
+            CompletableFuture<String> cancelled = racing.executeCompletionStage(
+                token -> CompletableFuture.completedFuture(token.value())).toCompletableFuture();
+            hung.awaitHeld();
+            CyclicBarrier together = new CyclicBarrier(2);
+            Future<?> release = callers.submit(() -> {
+                together.await();
+                hung.release();
+                return null;
+            });
+            together.await();
+            cancelled.cancel(false);
+            release.get(20, TimeUnit.SECONDS);
+
+            assertThat(other.get(20, TimeUnit.SECONDS)).isEqualTo("t1");
+            await().atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+                .until(() -> racing.getMetrics().getNumberOfWaitingCalls() == 0);
+        }
+        assertThat(decorators).allSatisfy(d -> assertThat(d.getMetrics().getNumberOfWaitingCalls()).isZero());
     }
 
     /**
