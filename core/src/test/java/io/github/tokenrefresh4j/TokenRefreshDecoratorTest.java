@@ -454,6 +454,8 @@ class TokenRefreshDecoratorTest {
             clock.advance(Duration.ofSeconds(1));
             refresher.answer = n -> AccessToken.of("t" + n);
             assertThat(call.get()).isEqualTo("t2");
+            // published on the refresher's thread too, after it released the call
+            await().until(() -> events.contains(TokenRefreshEvent.Type.REFRESH_SUCCEEDED));
             assertThat(events).containsExactly(TokenRefreshEvent.Type.REFRESH_FAILED,
                 TokenRefreshEvent.Type.REFRESH_REFUSED, TokenRefreshEvent.Type.REFRESH_SUCCEEDED);
         }
