@@ -82,7 +82,7 @@ final class Partitions {
         }
     }
 
-    private static Object field(Object target, String name) {
+    static Object field(Object target, String name) {
         Field field = ReflectionUtils.findField(target.getClass(), name);
         if (field == null) {
             return null;

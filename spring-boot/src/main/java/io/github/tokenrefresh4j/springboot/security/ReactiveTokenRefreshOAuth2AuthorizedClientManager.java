@@ -80,7 +80,8 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
                                                       TokenRefreshRegistry registry,
                                                       ReactivePartitions.ReactivePartitioner partitions) {
         this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
-        this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"));
+        this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"),
+            ClockSkews.of(delegate));
         this.partitions = partitions;
     }
 
@@ -96,6 +97,8 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
         // A wrapped call that never answers would hold every later caller of its key: it is cancelled after the
         // registration's refresh timeout, which ends the flight.
         Assert.notNull(authorizeRequest, "authorizeRequest cannot be null"); // at once, as Spring's managers do
+        // A call refused in a failure cooldown fails at subscription, counted once per subscriber.
+        String registrationId = authorizeRequest.getClientRegistrationId();
         return Mono.deferContextual(context -> partitions.partition(authorizeRequest, context).flatMap(partition ->
             Mono.fromFuture(flights.join(Flights.key(authorizeRequest, partition), key -> {
                 Duration timeout = flights.refreshTimeout(key.registrationId());
@@ -105,7 +108,8 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
                         return timedOut(key.registrationId(), timeout);
                     }))
                     .toFuture();
-            }), true)));
+            }), true)))
+            .doOnError(failure -> flights.callFailed(registrationId, failure));
     }
 
     private static TokenRefreshException timedOut(String registrationId, Duration timeout) {

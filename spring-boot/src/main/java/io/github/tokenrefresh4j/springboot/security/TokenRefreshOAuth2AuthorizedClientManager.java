@@ -109,7 +109,8 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
     TokenRefreshOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate, TokenRefreshRegistry registry,
                                               Function<OAuth2AuthorizeRequest, Object> partitions) {
         this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
-        this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"));
+        this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"),
+            ClockSkews.of(delegate));
         this.partitions = partitions;
     }
 
@@ -149,7 +150,9 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
         try {
             return flight.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            throw propagate(Flights.unwrap(e.getCause()));
+            Throwable cause = Flights.unwrap(e.getCause());
+            flights.callFailed(key.registrationId(), cause); // a refused flight has no leader: all end here
+            throw propagate(cause);
         } catch (TimeoutException e) {
             flights.waitTimedOut(key.registrationId());
             throw new TokenRefreshException("the token request for client registration '" + key.registrationId()
