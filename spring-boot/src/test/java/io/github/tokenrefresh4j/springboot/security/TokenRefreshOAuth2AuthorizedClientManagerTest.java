@@ -239,8 +239,9 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
 
     @Test
     void aReactiveCallThatNeverAnswersFailsEverySubscriberAfterTheRefreshTimeoutAndLeavesNoKey() {
+        // no failure cooldown, so that the next call makes its own (SpringPathGuaranteesTest covers the cooldown)
         TokenRefreshRegistry quick = TokenRefreshRegistry.of(TokenRefreshConfig.custom()
-            .refreshTimeout(Duration.ofMillis(100)).build());
+            .refreshTimeout(Duration.ofMillis(100)).failureCooldown(Duration.ZERO).build());
         AtomicInteger calls = new AtomicInteger();
         OAuth2AuthorizedClient client = client("alice");
         ReactiveTokenRefreshOAuth2AuthorizedClientManager manager =
