@@ -37,7 +37,9 @@ import java.util.Objects;
  * its outcome; a wrapped call that has not answered within the registration's {@code refreshTimeout} is cancelled
  * and fails its subscribers with a {@link TokenRefreshException}. The key is removed when the call ends. Each client
  * registration gets a decorator in the registry, named after the registration id, whose metrics, actuator entry and
- * health follow the token requests.
+ * health follow the token requests. After a failed token request, the subscriptions that would have shared it fail
+ * at once until the registration's {@code failureCooldown} ends, as in
+ * {@link TokenRefreshOAuth2AuthorizedClientManager}.
  */
 public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements ReactiveOAuth2AuthorizedClientManager {
 

@@ -25,8 +25,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>The decorator does not make the token requests (Spring Security's manager does, per principal); its
  * refresher replays the outcome of the last flight that obtained a token or failed. A flight obtained a token
  * when the token's issue instant is not before the flight's start. The replayed token carries a placeholder value
- * and the real expiry: the decorator never holds the access token. While the decorator is in its failure
- * cooldown it refuses the replay, and catches up with the next flight after the cooldown.
+ * and, as its expiry, the instant Spring will refresh the token ({@link #flightEnded}): the decorator never holds
+ * the access token. While the decorator is in its failure cooldown it refuses the replay, and catches up with the
+ * next flight after the cooldown.
  */
 final class RegistrationMonitor {
 

@@ -58,6 +58,12 @@ import java.util.function.Function;
  * bounded however many principals there are. The registry gets one decorator per client registration, named
  * after the registration id, whose metrics, actuator entry and health follow the token requests; the principal
  * never becomes a tag.
+ *
+ * <p>After a failed token request (not {@code invalid_grant} nor {@code invalid_token}, after which Spring removes
+ * the authorized client), the calls that would have shared it fail at once, without a token request, until the
+ * {@code failureCooldown} of the registration's decorator ends, with an exception of the failure's kind (a
+ * {@code ClientAuthorizationException} with its {@code OAuth2Error}); other principals and sessions are not
+ * refused. A partition that is one request keeps no cooldown.
  */
 public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2AuthorizedClientManager {
 
