@@ -55,6 +55,15 @@ class CooldownsTest {
     }
 
     @Test
+    void aSessionsKeyKeepsItsCooldownAndAnotherSessionIsNotRefused() {
+        Cooldowns cooldowns = new Cooldowns();
+        cooldowns.ended(sessionKey("s1"), failure("invalid_token_response"), THIRTY_SECONDS, NOW);
+
+        assertThat(cooldowns.refusal(sessionKey("s1"), NOW.plusSeconds(1))).isNotNull();
+        assertThat(cooldowns.refusal(sessionKey("s2"), NOW.plusSeconds(1))).isNull();
+    }
+
+    @Test
     void aRequestsOwnKeyKeepsNoCooldown() {
         Cooldowns cooldowns = new Cooldowns();
         Flights.Key perRequest = new Flights.Key("orders", "alice", null, Map.of(), new Object());
@@ -81,6 +90,11 @@ class CooldownsTest {
 
     private static Flights.Key key(String principal) {
         return new Flights.Key("orders", principal, null, Map.of(), Partitions.BY_PRINCIPAL);
+    }
+
+    private static Flights.Key sessionKey(String sessionId) {
+        return new Flights.Key("orders", "anonymousUser", null, Map.of(),
+            new Partitions.SessionPartition(sessionId, null));
     }
 
     private static ClientAuthorizationException failure(String errorCode) {
