@@ -106,11 +106,13 @@ final class Flights {
             return running;
         }
         TokenRefreshConfig config = monitor.decorator().getTokenRefreshConfig();
-        RuntimeException refused;
+        Throwable refused;
         try {
             refused = cooldowns.refusal(key, config.getClock().instant());
         } catch (RuntimeException e) { // a clock that throws means no cooldown, as in the decorator
             refused = null;
+        } catch (Error e) { // the key is taken: it must be given up, and its callers told
+            refused = e;
         }
         if (refused != null) {
             inFlight.remove(key, mine);
@@ -128,7 +130,7 @@ final class Flights {
             Throwable cause = unwrap(failure);
             try {
                 cooldowns.ended(key, cause, config.getFailureCooldown(), config.getClock().instant());
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // the key must be given up and the callers answered anyway
                 LOG.log(Level.FINE, "recording the failure cooldown of a token request failed", e);
             }
             inFlight.remove(key, mine);
