@@ -134,7 +134,10 @@ final class Cooldowns {
         return new RefusedTokenRefresh(message, failure);
     }
 
-    /** A refusal of the kind Spring's providers throw, with the failure's error, so Spring's handlers see it. */
+    /**
+     * A refusal of the kind Spring's providers throw, with the failure's error, so code that handles Spring's
+     * exception handles it the same. It never reaches the wrapped manager's failure handler, which ran for the failure.
+     */
     static final class RefusedClientAuthorization extends ClientAuthorizationException implements Refusal {
         private static final long serialVersionUID = 1L;
 
