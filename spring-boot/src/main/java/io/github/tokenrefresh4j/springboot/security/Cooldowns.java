@@ -29,13 +29,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Only keys whose partition outlives a request keep a cooldown (a principal, a session): a request's own key
  * would be dropped with the request anyway, and must not be held. An entry goes on the next success of its key,
  * a failure that starts no cooldown, or when the map is full ({@value #MAX_KEYS} keys): then the entries whose
- * cooldown ended go first, then the one that ends soonest. An entry whose cooldown ended stays until then, so that
- * its consecutive failures count for the next cooldown.
+ * cooldown ended go first, then the soonest to end, down to nine tenths of the bound. An entry whose cooldown ended
+ * stays until then, so that its consecutive failures count for the next cooldown.
  */
 final class Cooldowns {
 
     /** The most keys that keep a cooldown at once. */
     static final int MAX_KEYS = 10_000;
+    /** How many keys a full map keeps when it makes room. */
+    private static final int AFTER_EVICTION = MAX_KEYS - MAX_KEYS / 10;
 
     /** Spring's {@code RemoveAuthorizedClientOAuth2AuthorizationFailureHandler} removes the client on these. */
     private static final Set<String> REMOVAL_CODES = Set.of(OAuth2ErrorCodes.INVALID_GRANT,
@@ -102,11 +104,16 @@ final class Cooldowns {
         return entries.size();
     }
 
+    /**
+     * Drops the entries whose cooldown ended and, while more than {@link #AFTER_EVICTION} are left, the soonest to
+     * end: one pass for a tenth of the bound, not a pass per failure while every cooldown is in force.
+     */
     private void makeRoom(Instant now) {
         entries.values().removeIf(entry -> !now.isBefore(entry.end()));
-        while (entries.size() >= MAX_KEYS) {
-            entries.entrySet().stream().min(Comparator.comparing(e -> e.getValue().end()))
-                .ifPresent(soonest -> entries.remove(soonest.getKey(), soonest.getValue()));
+        int excess = entries.size() - AFTER_EVICTION;
+        if (excess > 0) {
+            entries.entrySet().stream().sorted(Comparator.comparing(e -> e.getValue().end())).limit(excess).toList()
+                .forEach(soonest -> entries.remove(soonest.getKey(), soonest.getValue()));
         }
     }
 

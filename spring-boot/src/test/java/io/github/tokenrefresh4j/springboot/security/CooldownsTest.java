@@ -82,10 +82,66 @@ class CooldownsTest {
         for (int i = 0; i < Cooldowns.MAX_KEYS + 100; i++) {
             cooldowns.ended(key("user" + i), failure("invalid_token_response"), THIRTY_SECONDS, NOW.plusMillis(i));
         }
-        assertThat(cooldowns.size()).isEqualTo(Cooldowns.MAX_KEYS);
+        assertThat(cooldowns.size()).isLessThanOrEqualTo(Cooldowns.MAX_KEYS);
         assertThat(cooldowns.refusal(key("user" + (Cooldowns.MAX_KEYS + 99)), NOW.plusSeconds(1)))
             .as("the latest keeps its cooldown").isNotNull();
         assertThat(cooldowns.refusal(key("user0"), NOW.plusSeconds(1))).as("the soonest to end went first").isNull();
+    }
+
+    @Test
+    void aFullMapOfCooldownsInForceMakesRoomForATenthOfTheBoundAtOnceNotOneKeyPerFailure() {
+        Cooldowns cooldowns = new Cooldowns();
+        for (int i = 0; i < Cooldowns.MAX_KEYS; i++) {
+            cooldowns.ended(key("user" + i), failure("invalid_token_response"), THIRTY_SECONDS, NOW.plusMillis(i));
+        }
+        // full, every cooldown in force: the next failure scans the map once and evicts the soonest tenth, so the
+        // failures after it (an outage over many principals, maybe on an event loop) scan nothing
+        cooldowns.ended(key("late0"), failure("invalid_token_response"), THIRTY_SECONDS, NOW.plusSeconds(1));
+        assertThat(cooldowns.size()).isEqualTo(Cooldowns.MAX_KEYS - Cooldowns.MAX_KEYS / 10 + 1);
+        assertThat(cooldowns.refusal(key("user" + (Cooldowns.MAX_KEYS / 10 - 1)), NOW.plusSeconds(1))).isNull();
+        assertThat(cooldowns.refusal(key("user" + Cooldowns.MAX_KEYS / 10), NOW.plusSeconds(1))).isNotNull();
+        for (int i = 1; i < Cooldowns.MAX_KEYS / 10; i++) {
+            cooldowns.ended(key("late" + i), failure("invalid_token_response"), THIRTY_SECONDS, NOW.plusSeconds(1));
+        }
+        assertThat(cooldowns.size()).isEqualTo(Cooldowns.MAX_KEYS);
+        assertThat(cooldowns.refusal(key("user" + Cooldowns.MAX_KEYS / 10), NOW.plusSeconds(1)))
+            .as("no eviction until the map is full again").isNotNull();
+    }
+
+    @Test
+    void concurrentFailuresAtTheBoundEvictAndStayBounded() throws Exception {
+        Cooldowns cooldowns = new Cooldowns();
+        int threads = 4;
+        int perThread = Cooldowns.MAX_KEYS / 2;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        cooldowns.ended(key("t" + thread + "-" + i), failure("invalid_token_response"),
+                            THIRTY_SECONDS, NOW.plusMillis(i));
+                        if (cooldowns.size() > Cooldowns.MAX_KEYS + threads) {
+                            throw new AssertionError("size " + cooldowns.size());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(cooldowns.size()).isLessThanOrEqualTo(Cooldowns.MAX_KEYS + threads);
+        for (int t = 0; t < threads; t++) {
+            assertThat(cooldowns.refusal(key("t" + t + "-" + (perThread - 1)), NOW.plusSeconds(1)))
+                .as("each thread's latest keeps its cooldown").isNotNull();
+        }
     }
 
     private static Flights.Key key(String principal) {
