@@ -77,8 +77,8 @@ public class TokenRefreshProperties {
         /**
          * How long before its expiry a token is refreshed in the background. For a Spring Security client
          * registration: the clockSkew of the client_credentials and refresh_token providers the starter builds for
-         * its own managers (Spring refreshes a token with less than this left; a token issued for less is refreshed
-         * on every call); a provider or manager the application defines keeps its own (Spring's default 60 s).
+         * its own managers (Spring refreshes a token with less than this left, at most half its lifetime before its
+         * expiry); a provider or manager the application defines keeps its own (Spring's default 60 s).
          */
         private Duration refreshAhead;
 

@@ -63,13 +63,13 @@ final class Flights {
     private final TokenRefreshRegistry registry;
     private final Map<String, RegistrationMonitor> monitors = new ConcurrentHashMap<>();
     private final Cooldowns cooldowns = new Cooldowns();
-    private final Function<String, Duration> clockSkew;
+    private final ClockSkews.ClockSkew clockSkew;
 
     /**
-     * @param clockSkew by registration id, how long before its expiry Spring's provider refreshes a token
+     * @param clockSkew by registration id and token, how long before its expiry Spring's provider refreshes it
      *                  ({@link ClockSkews})
      */
-    Flights(TokenRefreshRegistry registry, Function<String, Duration> clockSkew) {
+    Flights(TokenRefreshRegistry registry, ClockSkews.ClockSkew clockSkew) {
         this.registry = registry;
         this.clockSkew = clockSkew;
     }
@@ -140,7 +140,8 @@ final class Flights {
                 mine.completeExceptionally(cause);
             }
             try {
-                monitor.flightEnded(started, client, cause, clockSkew.apply(key.registrationId()));
+                monitor.flightEnded(started, client, cause,
+                    clockSkew.of(key.registrationId(), client == null ? null : client.getAccessToken()));
             } catch (RuntimeException e) {
                 // monitoring never changes the callers' outcome, which they already have
                 LOG.log(Level.FINE, "reporting a token request to the registry failed", e);

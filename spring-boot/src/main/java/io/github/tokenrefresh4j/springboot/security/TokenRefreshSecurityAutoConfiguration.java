@@ -108,7 +108,8 @@ public class TokenRefreshSecurityAutoConfiguration {
      * them. A token request that has no answer within the registration's {@code refreshTimeout} fails (the JDK
      * client has no timeout of its own): a hung token endpoint holds the call that sent it no longer than the
      * callers waiting for it, as the reactive manager cancels its token request then. Spring's {@code clockSkew}
-     * is the registration's {@code refreshAhead}: the provider refreshes a token that long before its expiry.
+     * is the registration's {@code refreshAhead}, at most half the token's lifetime ({@link ClockSkews}): the
+     * provider refreshes a token that long before its expiry.
      */
     static OAuth2AuthorizedClientProvider providerOverTheJdkHttpClient(TokenRefreshRegistry registry) {
         return new StarterProvider(registry);
@@ -131,13 +132,16 @@ public class TokenRefreshSecurityAutoConfiguration {
                 context.getClientRegistration().getRegistrationId());
             Duration timeout = config.getRefreshTimeout();
             Duration clockSkew = config.getRefreshAhead();
+            if (ClockSkews.dueOnlyUncapped(context, clockSkew)) {
+                return null; // not due: the manager keeps the authorized client
+            }
             return bySettings.computeIfAbsent(List.of(timeout, clockSkew),
                     settings -> providerOverTheJdkHttpClient(httpClient, timeout, clockSkew))
                 .authorize(context);
         }
 
         @Override
-        public Duration clockSkew(String registrationId) {
+        public Duration refreshAhead(String registrationId) {
             return ClockSkews.configOf(registry, registrationId).getRefreshAhead();
         }
     }
@@ -220,7 +224,7 @@ public class TokenRefreshSecurityAutoConfiguration {
 
     /**
      * The reactive manager's provider: Spring's {@code client_credentials} and {@code refresh_token} providers,
-     * whose {@code clockSkew} is the registration's {@code refreshAhead}.
+     * whose {@code clockSkew} is the registration's {@code refreshAhead}, at most half the token's lifetime.
      */
     static final class ReactiveStarterProvider
         implements ReactiveOAuth2AuthorizedClientProvider, ClockSkews.RefreshAheadProvider {
@@ -234,7 +238,10 @@ public class TokenRefreshSecurityAutoConfiguration {
 
         @Override
         public Mono<OAuth2AuthorizedClient> authorize(OAuth2AuthorizationContext context) {
-            Duration clockSkew = clockSkew(context.getClientRegistration().getRegistrationId());
+            Duration clockSkew = refreshAhead(context.getClientRegistration().getRegistrationId());
+            if (ClockSkews.dueOnlyUncapped(context, clockSkew)) {
+                return Mono.empty(); // not due: the manager keeps the authorized client
+            }
             return byClockSkew.computeIfAbsent(clockSkew, skew -> ReactiveOAuth2AuthorizedClientProviderBuilder
                     .builder()
                     .clientCredentials(builder -> builder.clockSkew(skew))
@@ -244,7 +251,7 @@ public class TokenRefreshSecurityAutoConfiguration {
         }
 
         @Override
-        public Duration clockSkew(String registrationId) {
+        public Duration refreshAhead(String registrationId) {
             return ClockSkews.configOf(registry, registrationId).getRefreshAhead();
         }
     }

@@ -141,6 +141,27 @@ class SpringPathGuaranteesTest {
 
     @ParameterizedTest
     @EnumSource(Path.class)
+    void aRefreshAheadOverHalfTheTokensLifetimeIsCappedAtHalfSoTheTokenIsReused(Path path) {
+        runner("orders", tokenUri(tokens, "minute"),
+            "tokenrefresh4j.instances.orders.refresh-ahead=5m").run(context -> {
+                Instant before = Instant.now();
+                OAuth2AuthorizedClient first = path.authorize.apply(context, request("orders", "batch"));
+                OAuth2AuthorizedClient second = path.authorize.apply(context, request("orders", "batch"));
+
+                // Spring's provider with a 5 min clock skew finds a 30 s token always expired: a request per call
+                assertThat(second.getAccessToken().getTokenValue()).isEqualTo(first.getAccessToken().getTokenValue());
+                assertThat(tokenRequests(tokensHttp.getMockWebServer())).isEqualTo(1);
+                // and the placeholder expires when the capped clock skew (15 s) says, not 5 min before the expiry
+                TokenRefreshDecorator decorator = context.getBean(TokenRefreshRegistry.class).find("orders")
+                    .orElseThrow();
+                await().atMost(30, TimeUnit.SECONDS).until(() -> decorator.currentToken() != null);
+                assertThat(decorator.currentToken().expiresAt().orElseThrow())
+                    .isBetween(before.plusSeconds(14), Instant.now().plusSeconds(16));
+            });
+    }
+
+    @ParameterizedTest
+    @EnumSource(Path.class)
     void theRefreshAfterSpringsExpiryIsTaggedExpired(Path path) {
         runner("orders", tokenUri(tokens, "short"),
             "tokenrefresh4j.instances.orders.refresh-ahead=10s").run(context -> {
