@@ -41,9 +41,10 @@ public class TokenRefreshProperties {
 
     /**
      * Settings per decorator, by decorator name (for Spring Security: the client registration id). For a
-     * Spring Security client registration only refresh-timeout (how long a call waits for a token request another
-     * call started) and tags apply; refresh-ahead, failure-cooldown and max-refresh-attempts-per-call do not, as
-     * Spring's manager decides when to refresh and each call after a failure makes its own token request.
+     * Spring Security client registration: refresh-timeout bounds a call's wait for a token request another call
+     * started; failure-cooldown refuses the calls of one principal (or session) after its token request failed;
+     * refresh-ahead is the clock skew of the starter's own managers' providers; tags apply;
+     * max-refresh-attempts-per-call does not (Spring does not retry a rejected call).
      */
     private final Map<String, InstanceProperties> instances = new LinkedHashMap<>();
 
@@ -74,8 +75,10 @@ public class TokenRefreshProperties {
         private String baseConfig;
 
         /**
-         * How long before its expiry a token is refreshed in the background. Not applied to a Spring Security
-         * client registration: Spring's manager decides when to refresh (60 s before expiry, its clock skew).
+         * How long before its expiry a token is refreshed in the background. For a Spring Security client
+         * registration: the clockSkew of the client_credentials and refresh_token providers the starter builds for
+         * its own managers (Spring refreshes a token with less than this left, at most half its lifetime before its
+         * expiry); a provider or manager the application defines keeps its own (Spring's default 60 s).
          */
         private Duration refreshAhead;
 
@@ -87,10 +90,11 @@ public class TokenRefreshProperties {
         private Duration refreshTimeout;
 
         /**
-         * How long after a failed refresh calls fail at once instead of refreshing again. Not applied to a Spring
-         * Security client registration (every call after a failed token request makes its own, as Spring does;
-         * a failure of one principal's grant must not refuse the others); its health and endpoint entry still
-         * show the cooldown.
+         * How long after a failed refresh calls fail at once instead of refreshing again. For a Spring Security
+         * client registration: per principal (or session), after a failed token request (5xx, I/O error, timeout,
+         * invalid_client...; not invalid_grant nor invalid_token, after which Spring removes the authorized client),
+         * that principal's calls fail at once with the same kind of exception, without a token request; other
+         * principals are not refused.
          */
         private Duration failureCooldown;
 

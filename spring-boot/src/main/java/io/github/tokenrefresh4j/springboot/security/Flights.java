@@ -1,5 +1,6 @@
 package io.github.tokenrefresh4j.springboot.security;
 
+import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
@@ -61,9 +62,16 @@ final class Flights {
     private final Map<Key, CompletableFuture<OAuth2AuthorizedClient>> inFlight = new ConcurrentHashMap<>();
     private final TokenRefreshRegistry registry;
     private final Map<String, RegistrationMonitor> monitors = new ConcurrentHashMap<>();
+    private final Cooldowns cooldowns = new Cooldowns();
+    private final ClockSkews.ClockSkew clockSkew;
 
-    Flights(TokenRefreshRegistry registry) {
+    /**
+     * @param clockSkew by registration id and token, how long before its expiry Spring's provider refreshes it
+     *                  ({@link ClockSkews})
+     */
+    Flights(TokenRefreshRegistry registry, ClockSkews.ClockSkew clockSkew) {
         this.registry = registry;
+        this.clockSkew = clockSkew;
     }
 
     static Key key(OAuth2AuthorizeRequest request, Object partition) {
@@ -84,15 +92,32 @@ final class Flights {
 
     /**
      * Joins the flight of {@code key}, or starts it with {@code start} (which returns the future of the wrapped
-     * manager's answer) when none is in progress.
+     * manager's answer) when none is in progress. A flight of a key in its failure cooldown ({@link Cooldowns})
+     * fails at once with a refusal, without calling {@code start}. The leader checks the cooldown after it took
+     * the key, and a flight records its cooldown before it gives the key up: no call can slip between the two.
      */
     CompletableFuture<OAuth2AuthorizedClient> join(Key key,
                                                    Function<Key, CompletableFuture<OAuth2AuthorizedClient>> start) {
+        RegistrationMonitor monitor = monitor(key.registrationId()); // before the key is taken: it may throw
         CompletableFuture<OAuth2AuthorizedClient> mine = new CompletableFuture<>();
         CompletableFuture<OAuth2AuthorizedClient> running = inFlight.putIfAbsent(key, mine);
         if (running != null) {
-            monitor(key.registrationId()).coalescedCalls.increment();
+            monitor.coalescedCalls.increment();
             return running;
+        }
+        TokenRefreshConfig config = monitor.decorator().getTokenRefreshConfig();
+        Throwable refused;
+        try {
+            refused = cooldowns.refusal(key, config.getClock().instant());
+        } catch (RuntimeException e) { // a clock that throws means no cooldown, as in the decorator
+            refused = null;
+        } catch (Error e) { // the key is taken: it must be given up, and its callers told
+            refused = e;
+        }
+        if (refused != null) {
+            inFlight.remove(key, mine);
+            mine.completeExceptionally(refused);
+            return mine;
         }
         Instant started = Instant.now();
         CompletableFuture<OAuth2AuthorizedClient> work;
@@ -102,21 +127,39 @@ final class Flights {
             work = CompletableFuture.failedFuture(e);
         }
         work.whenComplete((client, failure) -> {
-            inFlight.remove(key, mine);
             Throwable cause = unwrap(failure);
+            try {
+                cooldowns.ended(key, cause, config.getFailureCooldown(), config.getClock().instant());
+            } catch (RuntimeException | Error e) { // the key must be given up and the callers answered anyway
+                LOG.log(Level.FINE, "recording the failure cooldown of a token request failed", e);
+            }
+            inFlight.remove(key, mine);
             if (cause == null) {
                 mine.complete(client);
             } else {
                 mine.completeExceptionally(cause);
             }
             try {
-                monitor(key.registrationId()).flightEnded(started, client, cause);
+                monitor.flightEnded(started, client, cause,
+                    clockSkew.of(key.registrationId(), client == null ? null : client.getAccessToken()));
             } catch (RuntimeException e) {
                 // monitoring never changes the callers' outcome, which they already have
                 LOG.log(Level.FINE, "reporting a token request to the registry failed", e);
             }
         });
         return mine;
+    }
+
+    /** Counts a call that failed with {@code failure}, when it was refused in a failure cooldown. */
+    void callFailed(String registrationId, Throwable failure) {
+        if (failure instanceof Cooldowns.Refusal) {
+            monitor(registrationId).cooldownRefusals.increment();
+        }
+    }
+
+    /** @return how many keys keep a failure cooldown */
+    int cooldowns() {
+        return cooldowns.size();
     }
 
     /** Counts a call (or a reactive token request) that gave up after the refresh timeout. */

@@ -20,7 +20,8 @@ import java.util.function.Function;
  *       mapper reads) for Spring's {@code Default*OAuth2AuthorizedClientManager} whose repository is Spring's
  *       session-backed one ({@code HttpSession*}/{@code WebSession*}, directly or as the anonymous repository of
  *       {@code AuthenticatedPrincipal*}) and whose context-attributes mapper is Spring's default. A request with no
- *       session yet is its own partition (Spring would create a session for it);</li>
+ *       session yet (in WebFlux: a session not started, which is never saved) is its own partition (Spring would
+ *       create a session for it);</li>
  *   <li>the request (or exchange) itself for any other manager, repository or mapper, which the starter cannot
  *       reason about: calls are never shared across requests, and a call outside any request shares with none.</li>
  * </ul>
@@ -82,7 +83,7 @@ final class Partitions {
         }
     }
 
-    private static Object field(Object target, String name) {
+    static Object field(Object target, String name) {
         Field field = ReflectionUtils.findField(target.getClass(), name);
         if (field == null) {
             return null;

@@ -48,8 +48,10 @@ final class ReactivePartitions {
             }
             String scope = exchange.getRequest().getQueryParams()
                 .getFirst(org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames.SCOPE);
+            // a session not started is never saved, so its id never comes back: the exchange is the partition
             return exchange.getSession()
-                .<Object>map(session -> new Partitions.SessionPartition(session.getId(), scope))
+                .<Object>map(session -> session.isStarted()
+                    ? new Partitions.SessionPartition(session.getId(), scope) : exchange)
                 .defaultIfEmpty(exchange);
         }
 

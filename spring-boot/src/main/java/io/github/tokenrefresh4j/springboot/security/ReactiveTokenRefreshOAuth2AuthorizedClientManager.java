@@ -37,7 +37,9 @@ import java.util.Objects;
  * its outcome; a wrapped call that has not answered within the registration's {@code refreshTimeout} is cancelled
  * and fails its subscribers with a {@link TokenRefreshException}. The key is removed when the call ends. Each client
  * registration gets a decorator in the registry, named after the registration id, whose metrics, actuator entry and
- * health follow the token requests.
+ * health follow the token requests. After a failed token request, the subscriptions that would have shared it fail
+ * at once until the registration's {@code failureCooldown} ends, as in
+ * {@link TokenRefreshOAuth2AuthorizedClientManager}.
  */
 public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements ReactiveOAuth2AuthorizedClientManager {
 
@@ -80,7 +82,8 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
                                                       TokenRefreshRegistry registry,
                                                       ReactivePartitions.ReactivePartitioner partitions) {
         this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
-        this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"));
+        this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"),
+            ClockSkews.of(delegate));
         this.partitions = partitions;
     }
 
@@ -96,6 +99,8 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
         // A wrapped call that never answers would hold every later caller of its key: it is cancelled after the
         // registration's refresh timeout, which ends the flight.
         Assert.notNull(authorizeRequest, "authorizeRequest cannot be null"); // at once, as Spring's managers do
+        // A call refused in a failure cooldown fails at subscription, counted once per subscriber.
+        String registrationId = authorizeRequest.getClientRegistrationId();
         return Mono.deferContextual(context -> partitions.partition(authorizeRequest, context).flatMap(partition ->
             Mono.fromFuture(flights.join(Flights.key(authorizeRequest, partition), key -> {
                 Duration timeout = flights.refreshTimeout(key.registrationId());
@@ -105,7 +110,8 @@ public final class ReactiveTokenRefreshOAuth2AuthorizedClientManager implements 
                         return timedOut(key.registrationId(), timeout);
                     }))
                     .toFuture();
-            }), true)));
+            }), true)))
+            .doOnError(failure -> flights.callFailed(registrationId, failure));
     }
 
     private static TokenRefreshException timedOut(String registrationId, Duration timeout) {

@@ -25,8 +25,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>The decorator does not make the token requests (Spring Security's manager does, per principal); its
  * refresher replays the outcome of the last flight that obtained a token or failed. A flight obtained a token
  * when the token's issue instant is not before the flight's start. The replayed token carries a placeholder value
- * and the real expiry: the decorator never holds the access token. While the decorator is in its failure
- * cooldown it refuses the replay, and catches up with the next flight after the cooldown.
+ * and, as its expiry, the instant Spring will refresh the token ({@link #flightEnded}): the decorator never holds
+ * the access token. While the decorator is in its failure cooldown it refuses the replay, and catches up with the
+ * next flight after the cooldown.
  */
 final class RegistrationMonitor {
 
@@ -51,6 +52,8 @@ final class RegistrationMonitor {
     final LongAdder coalescedCalls = new LongAdder();
     /** Calls (imperative) or token requests (reactive) that gave up after the refresh timeout. */
     final LongAdder waitTimeouts = new LongAdder();
+    /** Calls refused in a failure cooldown of their partition, without a token request. */
+    final LongAdder cooldownRefusals = new LongAdder();
     /** Token requests Spring's manager made (a token issued after the call started, or a failure). */
     final LongAdder tokenRequests = new LongAdder();
     /** Their total duration, from the call that started each to its answer. */
@@ -126,31 +129,61 @@ final class RegistrationMonitor {
         return decorator;
     }
 
-    /** Called when a flight that started at {@code started} ended with {@code client} or {@code failure}. */
-    void flightEnded(Instant started, OAuth2AuthorizedClient client, Throwable failure) {
+    /**
+     * Called when a flight that started at {@code started} ended with {@code client} or {@code failure}; Spring's
+     * provider refreshes a token {@code clockSkew} before its expiry.
+     *
+     * <p>The replayed placeholder expires when Spring will refresh the token (its expiry minus the clock skew, at
+     * least a second ahead, as the decorator takes no token that has expired), so the decorator's
+     * remaining-lifetime gauge shows the time until Spring's next token request. The replay's reason is the
+     * decorator's own: {@code initial} for its first token, {@code expired} when the last placeholder has expired
+     * (Spring refreshed because the token had), and {@code invalidated} otherwise, when the decorator is told to
+     * drop a placeholder still valid: Spring made a token request although the last token was not due, because
+     * its authorized client was removed (a rejection, {@code invalid_grant}) or belongs to another principal or
+     * session.
+     */
+    void flightEnded(Instant started, OAuth2AuthorizedClient client, Throwable failure, Duration clockSkew) {
         if (!reporting) {
             return;
         }
         OAuth2AccessToken issued = client == null ? null : client.getAccessToken();
-        if (failure != null || issued != null && issued.getIssuedAt() != null
-            && !issued.getIssuedAt().isBefore(started)) {
+        boolean requested = issued != null && issued.getIssuedAt() != null && !issued.getIssuedAt().isBefore(started);
+        if (failure != null || requested) {
             tokenRequests.increment();
             tokenRequestNanos.add(Math.max(0, Duration.between(started, Instant.now()).toNanos()));
         }
         if (failure == null) {
-            OAuth2AccessToken token = client == null ? null : client.getAccessToken();
-            if (token == null || token.getIssuedAt() == null || token.getIssuedAt().isBefore(started)) {
+            if (!requested) {
                 return; // the manager answered from its store: no token request to report
             }
-            Instant expiresAt = token.getExpiresAt();
+            Instant expiresAt = issued.getExpiresAt();
             String placeholder = "oauth2-client:" + decorator.getName();
-            latest = expiresAt == null ? AccessToken.of(placeholder) : AccessToken.of(placeholder, expiresAt);
+            latest = expiresAt == null ? AccessToken.of(placeholder)
+                : AccessToken.of(placeholder, refreshedAt(expiresAt, clockSkew));
         } else {
             latest = failure;
         }
-        decorator.invalidate();
+        if (!expired(decorator.currentToken())) {
+            decorator.invalidate();
+        }
         // Non-blocking (a reactive caller may be on an event loop); a refusal in cooldown is expected.
         decorator.executeCompletionStage(current -> CompletableFuture.completedFuture(null));
+    }
+
+    /** When Spring's provider will find a token expiring at {@code expiresAt} expired; a second ahead at least. */
+    private Instant refreshedAt(Instant expiresAt, Duration clockSkew) {
+        Instant due = expiresAt.minus(clockSkew);
+        Instant soonest = decorator.getTokenRefreshConfig().getClock().instant().plusSeconds(1);
+        return due.isBefore(soonest) ? soonest : due;
+    }
+
+    /** @return whether the decorator would refresh {@code placeholder} as expired: true for none at all */
+    private boolean expired(AccessToken placeholder) {
+        if (placeholder == null) {
+            return true;
+        }
+        Instant expiresAt = placeholder.expiresAt().orElse(null);
+        return expiresAt != null && !decorator.getTokenRefreshConfig().getClock().instant().isBefore(expiresAt);
     }
 
     private AccessToken replay(AccessToken current) throws Exception {

@@ -13,12 +13,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The meters of Spring Security's path, per client registration (tag {@code name}, the registration id), which the
  * registration's decorator meters cannot show, as Spring's manager makes the token requests: how many calls shared
- * another call's token request, how many gave up waiting for one, and the token requests with how long each kept
- * its callers waiting. The starter binds it when Micrometer is present:
+ * another call's token request, how many gave up waiting for one, how many were refused in a failure cooldown, and
+ * the token requests with how long each kept its callers waiting. The starter binds it when Micrometer is present:
  *
  * <pre>{@code
  * new SpringSecurityTokenRequestMetrics(tokenRefreshRegistry).bindTo(meterRegistry);
- * // tokenrefresh.oauth2client.coalesced.calls{name="orders"}, ...wait.timeouts, ...token.requests
+ * // tokenrefresh.oauth2client.coalesced.calls{name="orders"}, ...wait.timeouts, ...cooldown.refusals,
+ * // ...token.requests
  * }</pre>
  */
 public final class SpringSecurityTokenRequestMetrics implements MeterBinder {
@@ -45,6 +46,11 @@ public final class SpringSecurityTokenRequestMetrics implements MeterBinder {
         FunctionCounter.builder("tokenrefresh.oauth2client.wait.timeouts", monitor, m -> m.waitTimeouts.sum())
             .description("Calls that gave up waiting for another call's token request after refresh-timeout"
                 + " (reactive: token requests cancelled after it)")
+            .tags(tags).register(meterRegistry);
+        FunctionCounter.builder("tokenrefresh.oauth2client.cooldown.refusals", monitor,
+                m -> m.cooldownRefusals.sum())
+            .description("Calls refused without a token request because their partition's last token request"
+                + " failed within failure-cooldown")
             .tags(tags).register(meterRegistry);
         FunctionTimer.builder("tokenrefresh.oauth2client.token.requests", monitor, m -> m.tokenRequests.sum(),
                 m -> m.tokenRequestNanos.sum(), TimeUnit.NANOSECONDS)

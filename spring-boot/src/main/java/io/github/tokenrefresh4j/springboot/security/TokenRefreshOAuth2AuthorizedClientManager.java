@@ -58,6 +58,12 @@ import java.util.function.Function;
  * bounded however many principals there are. The registry gets one decorator per client registration, named
  * after the registration id, whose metrics, actuator entry and health follow the token requests; the principal
  * never becomes a tag.
+ *
+ * <p>After a failed token request (not {@code invalid_grant} nor {@code invalid_token}, after which Spring removes
+ * the authorized client), the calls that would have shared it fail at once, without a token request, until the
+ * {@code failureCooldown} of the registration's decorator ends, with an exception of the failure's kind (a
+ * {@code ClientAuthorizationException} with its {@code OAuth2Error}); other principals and sessions are not
+ * refused. A partition that is one request keeps no cooldown.
  */
 public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2AuthorizedClientManager {
 
@@ -109,7 +115,8 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
     TokenRefreshOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate, TokenRefreshRegistry registry,
                                               Function<OAuth2AuthorizeRequest, Object> partitions) {
         this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
-        this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"));
+        this.flights = new Flights(Objects.requireNonNull(registry, "registry must not be null"),
+            ClockSkews.of(delegate));
         this.partitions = partitions;
     }
 
@@ -149,7 +156,9 @@ public final class TokenRefreshOAuth2AuthorizedClientManager implements OAuth2Au
         try {
             return flight.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            throw propagate(Flights.unwrap(e.getCause()));
+            Throwable cause = Flights.unwrap(e.getCause());
+            flights.callFailed(key.registrationId(), cause); // a refused flight has no leader: all end here
+            throw propagate(cause);
         } catch (TimeoutException e) {
             flights.waitTimedOut(key.registrationId());
             throw new TokenRefreshException("the token request for client registration '" + key.registrationId()

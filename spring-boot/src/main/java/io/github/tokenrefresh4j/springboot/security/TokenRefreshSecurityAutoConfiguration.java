@@ -1,5 +1,6 @@
 package io.github.tokenrefresh4j.springboot.security;
 
+import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
 import io.github.tokenrefresh4j.springboot.TokenRefreshAutoConfiguration;
 import io.github.tokenrefresh4j.springboot.TokenRefreshProperties;
@@ -15,6 +16,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.oauth2.client.AuthorizedClientServiceOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.OAuth2AuthorizationContext;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProviderBuilder;
@@ -104,23 +107,48 @@ public class TokenRefreshSecurityAutoConfiguration {
      * request would hold the threads it needs (64 calls: 10 s stalls and failures). The JDK client needs none of
      * them. A token request that has no answer within the registration's {@code refreshTimeout} fails (the JDK
      * client has no timeout of its own): a hung token endpoint holds the call that sent it no longer than the
-     * callers waiting for it, as the reactive manager cancels its token request then.
+     * callers waiting for it, as the reactive manager cancels its token request then. Spring's {@code clockSkew}
+     * is the registration's {@code refreshAhead}, at most half the token's lifetime ({@link ClockSkews}): the
+     * provider refreshes a token that long before its expiry.
      */
     static OAuth2AuthorizedClientProvider providerOverTheJdkHttpClient(TokenRefreshRegistry registry) {
-        HttpClient httpClient = HttpClient.newHttpClient();
-        Map<Duration, OAuth2AuthorizedClientProvider> byTimeout = new ConcurrentHashMap<>();
-        return context -> {
-            String registrationId = context.getClientRegistration().getRegistrationId();
-            Duration timeout = registry.find(registrationId)
-                .map(decorator -> decorator.getTokenRefreshConfig().getRefreshTimeout())
-                .orElseGet(() -> registry.getDefaultConfig().getRefreshTimeout());
-            return byTimeout.computeIfAbsent(timeout, t -> providerOverTheJdkHttpClient(httpClient, t))
+        return new StarterProvider(registry);
+    }
+
+    /** The starter's provider: Spring's, per refresh timeout and refresh-ahead of the registration. */
+    static final class StarterProvider implements OAuth2AuthorizedClientProvider, ClockSkews.RefreshAheadProvider {
+
+        private final TokenRefreshRegistry registry;
+        private final HttpClient httpClient = HttpClient.newHttpClient();
+        private final Map<List<Duration>, OAuth2AuthorizedClientProvider> bySettings = new ConcurrentHashMap<>();
+
+        StarterProvider(TokenRefreshRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public OAuth2AuthorizedClient authorize(OAuth2AuthorizationContext context) {
+            TokenRefreshConfig config = ClockSkews.configOf(registry,
+                context.getClientRegistration().getRegistrationId());
+            Duration timeout = config.getRefreshTimeout();
+            Duration clockSkew = config.getRefreshAhead();
+            if (ClockSkews.dueOnlyUncapped(context, clockSkew)) {
+                return null; // not due: the manager keeps the authorized client
+            }
+            return bySettings.computeIfAbsent(List.of(timeout, clockSkew),
+                    settings -> providerOverTheJdkHttpClient(httpClient, timeout, clockSkew))
                 .authorize(context);
-        };
+        }
+
+        @Override
+        public Duration refreshAhead(String registrationId) {
+            return ClockSkews.configOf(registry, registrationId).getRefreshAhead();
+        }
     }
 
     private static OAuth2AuthorizedClientProvider providerOverTheJdkHttpClient(HttpClient httpClient,
-                                                                               Duration timeout) {
+                                                                               Duration timeout,
+                                                                               Duration clockSkew) {
         JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(httpClient);
         requestFactory.setReadTimeout(timeout);
         RestClient restClient = RestClient.builder()
@@ -135,8 +163,8 @@ public class TokenRefreshSecurityAutoConfiguration {
         RestClientRefreshTokenTokenResponseClient refreshToken = new RestClientRefreshTokenTokenResponseClient();
         refreshToken.setRestClient(restClient);
         return OAuth2AuthorizedClientProviderBuilder.builder()
-            .clientCredentials(builder -> builder.accessTokenResponseClient(clientCredentials))
-            .refreshToken(builder -> builder.accessTokenResponseClient(refreshToken))
+            .clientCredentials(builder -> builder.accessTokenResponseClient(clientCredentials).clockSkew(clockSkew))
+            .refreshToken(builder -> builder.accessTokenResponseClient(refreshToken).clockSkew(clockSkew))
             .build();
     }
 
@@ -183,13 +211,48 @@ public class TokenRefreshSecurityAutoConfiguration {
         ReactiveOAuth2AuthorizedClientManager reactiveAuthorizedClientManager(
             ReactiveClientRegistrationRepository clientRegistrationRepository,
             ReactiveOAuth2AuthorizedClientService authorizedClientService,
-            ObjectProvider<ReactiveOAuth2AuthorizedClientProvider> authorizedClientProvider) {
+            ObjectProvider<ReactiveOAuth2AuthorizedClientProvider> authorizedClientProvider,
+            ObjectProvider<TokenRefreshRegistry> tokenRefreshRegistry) {
             AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager manager =
                 new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(clientRegistrationRepository,
                     authorizedClientService);
             manager.setAuthorizedClientProvider(authorizedClientProvider.getIfUnique(() ->
-                ReactiveOAuth2AuthorizedClientProviderBuilder.builder().clientCredentials().refreshToken().build()));
+                new ReactiveStarterProvider(tokenRefreshRegistry.getIfAvailable(TokenRefreshRegistry::ofDefaults))));
             return manager;
+        }
+    }
+
+    /**
+     * The reactive manager's provider: Spring's {@code client_credentials} and {@code refresh_token} providers,
+     * whose {@code clockSkew} is the registration's {@code refreshAhead}, at most half the token's lifetime.
+     */
+    static final class ReactiveStarterProvider
+        implements ReactiveOAuth2AuthorizedClientProvider, ClockSkews.RefreshAheadProvider {
+
+        private final TokenRefreshRegistry registry;
+        private final Map<Duration, ReactiveOAuth2AuthorizedClientProvider> byClockSkew = new ConcurrentHashMap<>();
+
+        ReactiveStarterProvider(TokenRefreshRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public Mono<OAuth2AuthorizedClient> authorize(OAuth2AuthorizationContext context) {
+            Duration clockSkew = refreshAhead(context.getClientRegistration().getRegistrationId());
+            if (ClockSkews.dueOnlyUncapped(context, clockSkew)) {
+                return Mono.empty(); // not due: the manager keeps the authorized client
+            }
+            return byClockSkew.computeIfAbsent(clockSkew, skew -> ReactiveOAuth2AuthorizedClientProviderBuilder
+                    .builder()
+                    .clientCredentials(builder -> builder.clockSkew(skew))
+                    .refreshToken(builder -> builder.clockSkew(skew))
+                    .build())
+                .authorize(context);
+        }
+
+        @Override
+        public Duration refreshAhead(String registrationId) {
+            return ClockSkews.configOf(registry, registrationId).getRefreshAhead();
         }
     }
 }

@@ -111,6 +111,8 @@ class PartitionsTest {
         InMemoryWebSessionStore store = new InMemoryWebSessionStore();
         WebSession alice = store.createWebSession().block(Duration.ofSeconds(5));
         WebSession bob = store.createWebSession().block(Duration.ofSeconds(5));
+        alice.start(); // returning visitors: their sessions were saved
+        bob.start();
 
         assertThat(partition(partitions, exchange(alice, "/"))).isEqualTo(partition(partitions, exchange(alice, "/")));
         assertThat(partition(partitions, exchange(alice, "/"))).isNotEqualTo(partition(partitions, exchange(bob, "/")));
@@ -125,6 +127,25 @@ class PartitionsTest {
             new DefaultReactiveOAuth2AuthorizedClientManager(reactiveRegistrations,
                 mock(org.springframework.security.oauth2.client.web.server.ServerOAuth2AuthorizedClientRepository.class)));
         assertThat(partition(custom, exchange(alice, "/"))).isNotEqualTo(partition(custom, exchange(alice, "/")));
+    }
+
+    @Test
+    void aWebSessionNotYetStartedIsItsExchangesOwnPartitionAndKeepsNoCooldown() {
+        ReactivePartitions.ReactivePartitioner partitions = ReactivePartitions.of(
+            new DefaultReactiveOAuth2AuthorizedClientManager(reactiveRegistrations,
+                new WebSessionServerOAuth2AuthorizedClientRepository()));
+        // a first visit: the exchange's new session is never saved unless started, so its id never comes back
+        WebSession unsaved = new InMemoryWebSessionStore().createWebSession().block(Duration.ofSeconds(5));
+        ServerWebExchange firstVisit = exchange(unsaved, "/");
+        Object partition = partition(partitions, firstVisit);
+        assertThat(partition).isEqualTo(partition(partitions, firstVisit)); // still shared within the exchange
+
+        Cooldowns cooldowns = new Cooldowns();
+        cooldowns.ended(new Flights.Key("orders", "anonymousUser", null, Map.of(), partition),
+            new org.springframework.security.oauth2.client.ClientAuthorizationException(
+                new org.springframework.security.oauth2.core.OAuth2Error("invalid_token_response"), "orders", "503"),
+            io.github.resilience4j.core.IntervalFunction.of(Duration.ofSeconds(30)), java.time.Instant.now());
+        assertThat(cooldowns.size()).as("cooldown entries kept for a session that never comes back").isZero();
     }
 
     private static Object partition(ReactivePartitions.ReactivePartitioner partitions, ServerWebExchange exchange) {

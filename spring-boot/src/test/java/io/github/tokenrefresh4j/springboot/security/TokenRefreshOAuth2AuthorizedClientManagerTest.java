@@ -239,8 +239,9 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
 
     @Test
     void aReactiveCallThatNeverAnswersFailsEverySubscriberAfterTheRefreshTimeoutAndLeavesNoKey() {
+        // no failure cooldown, so that the next call makes its own (SpringPathGuaranteesTest covers the cooldown)
         TokenRefreshRegistry quick = TokenRefreshRegistry.of(TokenRefreshConfig.custom()
-            .refreshTimeout(Duration.ofMillis(100)).build());
+            .refreshTimeout(Duration.ofMillis(100)).failureCooldown(Duration.ZERO).build());
         AtomicInteger calls = new AtomicInteger();
         OAuth2AuthorizedClient client = client("alice");
         ReactiveTokenRefreshOAuth2AuthorizedClientManager manager =
@@ -257,6 +258,59 @@ class TokenRefreshOAuth2AuthorizedClientManagerTest {
         assertThat(manager.authorize(request("alice")).block(Duration.ofSeconds(30))).isSameAs(client);
         assertThat(calls).hasValue(2);
         assertThat(manager.toString()).contains("flightsInProgress=0");
+    }
+
+    @Test
+    void aClockThatThrowsAnErrorInTheCooldownCheckLeavesNoKeyTaken() {
+        TokenRefreshRegistry broken = TokenRefreshRegistry.of(TokenRefreshConfig.custom()
+            .clock(new ErrorClock()).build());
+        AtomicInteger calls = new AtomicInteger();
+        TokenRefreshOAuth2AuthorizedClientManager manager = byPrincipal(request -> {
+            calls.incrementAndGet();
+            return client("alice");
+        }, broken);
+
+        try {
+            manager.authorize(request("alice"));
+        } catch (AssertionError expected) {
+            // the clock's error may reach the caller; the flight must still end
+        }
+        assertThat(manager.toString()).contains("flightsInProgress=0");
+    }
+
+    @Test
+    void aCooldownFunctionThatThrowsAnErrorStillEndsTheFlight() throws Exception {
+        TokenRefreshRegistry broken = TokenRefreshRegistry.of(TokenRefreshConfig.custom()
+            .failureCooldown(attempt -> {
+                throw new AssertionError("cooldown function broke");
+            }).build());
+        TokenRefreshOAuth2AuthorizedClientManager manager = byPrincipal(request -> {
+            throw new org.springframework.security.oauth2.client.ClientAuthorizationException(
+                new org.springframework.security.oauth2.core.OAuth2Error("invalid_token_response"), "orders", "503");
+        }, broken);
+
+        Future<OAuth2AuthorizedClient> leader = threads.submit(() -> manager.authorize(request("alice")));
+        assertThatThrownBy(() -> leader.get(30, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(org.springframework.security.oauth2.client.ClientAuthorizationException.class);
+        assertThat(manager.toString()).contains("flightsInProgress=0");
+    }
+
+    /** A clock whose reading throws an Error, as a broken time source might. */
+    private static final class ErrorClock extends java.time.Clock {
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            throw new AssertionError("clock broke");
+        }
     }
 
     @Test
