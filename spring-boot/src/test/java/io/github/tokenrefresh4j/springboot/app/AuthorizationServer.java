@@ -3,17 +3,27 @@ package io.github.tokenrefresh4j.springboot.app;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
 import no.nav.security.mock.oauth2.http.MockWebServerWrapper;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import no.nav.security.mock.oauth2.token.OAuth2TokenCallback;
 import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
 import okhttp3.mockwebserver.RecordedRequest;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * The tests' authorization server: navikt's mock-oauth2-server, embedded on 127.0.0.1 with an ephemeral port, one
  * per test JVM (the application contexts share it). It issues JWTs for the client_credentials grant to any client
- * and counts the token requests it received from its own request log.
+ * and counts the token requests it received from its own request log. A test can hold the token responses until a
+ * condition holds ({@link #holdTokenResponsesUntil}), so that what it counts while they are held is not a race.
  */
 public final class AuthorizationServer {
 
@@ -24,10 +34,11 @@ public final class AuthorizationServer {
     private final MockWebServerWrapper httpServer = new MockWebServerWrapper();
     private final MockOAuth2Server server;
     private long tokenRequests;
+    private volatile BooleanSupplier hold;
 
     private AuthorizationServer() {
         server = new MockOAuth2Server(new OAuth2Config(false, null, null, false, new OAuth2TokenProvider(),
-            Set.of(), httpServer));
+            Set.of(new HeldTokens()), httpServer));
         server.start(InetAddress.getLoopbackAddress(), 0);
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "mock-oauth2-server-shutdown"));
     }
@@ -38,6 +49,18 @@ public final class AuthorizationServer {
 
     public String tokenUri() {
         return server.baseUrl().newBuilder().host("127.0.0.1").build().resolve(ISSUER_ID + "/token").toString();
+    }
+
+    /**
+     * Holds every token response until {@code released} is true (or 60 s have passed, a guard the assertion that
+     * follows then reports), until {@link #stopHolding()}.
+     */
+    public void holdTokenResponsesUntil(BooleanSupplier released) {
+        hold = released;
+    }
+
+    public void stopHolding() {
+        hold = null;
     }
 
     /** @return the token requests received so far, counted from the server's request log */
@@ -54,5 +77,48 @@ public final class AuthorizationServer {
             Thread.currentThread().interrupt();
         }
         return tokenRequests;
+    }
+
+    /** The issuer's tokens, as mock-oauth2-server's default callback issues them, each response held while asked. */
+    private final class HeldTokens implements OAuth2TokenCallback {
+
+        @Override
+        public String issuerId() {
+            return ISSUER_ID;
+        }
+
+        @Override
+        public String subject(TokenRequest tokenRequest) {
+            BooleanSupplier released = hold;
+            if (released != null) {
+                try {
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                        .until(released::getAsBoolean);
+                } catch (ConditionTimeoutException e) {
+                    // released anyway: the test's assertion on what it waited for says what was missing
+                }
+            }
+            return "storm";
+        }
+
+        @Override
+        public String typeHeader(TokenRequest tokenRequest) {
+            return "JWT";
+        }
+
+        @Override
+        public List<String> audience(TokenRequest tokenRequest) {
+            return List.of("api");
+        }
+
+        @Override
+        public Map<String, Object> addClaims(TokenRequest tokenRequest) {
+            return Map.of();
+        }
+
+        @Override
+        public long tokenExpiry() {
+            return 3600;
+        }
     }
 }

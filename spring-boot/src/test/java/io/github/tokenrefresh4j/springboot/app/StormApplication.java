@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.springboot.app;
 
 import io.github.tokenrefresh4j.springboot.TokenRefreshConfigCustomizer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -108,10 +109,13 @@ public class StormApplication {
         @Bean
         OAuth2AuthorizedClientManager authorizedClientManager(ClientRegistrationRepository registrations,
                                                               OAuth2AuthorizedClientService clients,
-                                                              OAuth2AuthorizedClientProvider provider) {
+                                                              ObjectProvider<OAuth2AuthorizedClientProvider> provider) {
             AuthorizedClientServiceOAuth2AuthorizedClientManager manager =
                 new AuthorizedClientServiceOAuth2AuthorizedClientManager(registrations, clients);
-            manager.setAuthorizedClientProvider(provider);
+            // with storm.jdk-token-client=false: Spring's own provider, its token requests on Spring's default
+            // RestClient transport (Reactor Netty, present for WebClient)
+            manager.setAuthorizedClientProvider(provider.getIfAvailable(() ->
+                OAuth2AuthorizedClientProviderBuilder.builder().clientCredentials().refreshToken().build()));
             return manager;
         }
 

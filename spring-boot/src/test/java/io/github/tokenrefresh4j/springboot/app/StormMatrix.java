@@ -1,0 +1,67 @@
+package io.github.tokenrefresh4j.springboot.app;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.Callable;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One step of a storm matrix (a storm, its token requests, the meters before and after), shared by the apps. */
+public final class StormMatrix {
+
+    private StormMatrix() {
+    }
+
+    /** A storm and the meters of its registration before and after it. */
+    public record Step(long tokenRequests, Storm.Meters before, Storm.Meters after) {
+
+        /**
+         * One token request, counted by the meters ({@code requestsSoFar} in all), shared by {@code together - 1}
+         * calls (exactly, when all callers were in together; at least, when more came after the response), and
+         * replayed as the registration's successful refresh.
+         */
+        public void assertOneTokenRequestShared(int together, long requestsSoFar) {
+            assertThat(tokenRequests).as("token requests of the storm").isEqualTo(1);
+            assertThat(after.tokenRequests()).as("tokenrefresh.oauth2client.token.requests").isEqualTo(requestsSoFar);
+            long shared = after.coalescedCalls() - before.coalescedCalls();
+            if (together == Storm.CALLERS) {
+                assertThat(shared).as("tokenrefresh.oauth2client.coalesced.calls, this storm")
+                    .isEqualTo(Storm.CALLERS - 1);
+            } else {
+                assertThat(shared).as("tokenrefresh.oauth2client.coalesced.calls, this storm")
+                    .isBetween((long) together - 1, (long) Storm.CALLERS - 1);
+            }
+            assertThat(after.successfulRefreshes()).as("tokenrefresh.refreshes{kind=successful}")
+                .isEqualTo(requestsSoFar);
+        }
+    }
+
+    /**
+     * Runs {@code storm} with the token response held until {@code together - 1} calls of {@code registrationId}
+     * have joined the token request, and reads the meters once the registration's decorator replayed it.
+     */
+    public static Step step(MeterRegistry meters, String registrationId, int together, Callable<Long> storm)
+        throws Exception {
+        Storm.Meters before = Storm.Meters.of(meters, registrationId);
+        AuthorizationServer server = AuthorizationServer.get();
+        server.holdTokenResponsesUntil(() ->
+            Storm.Meters.of(meters, registrationId).coalescedCalls() - before.coalescedCalls() >= together - 1);
+        long tokenRequests;
+        try {
+            tokenRequests = storm.call();
+        } finally {
+            server.stopHolding();
+        }
+        Storm.Meters after = Storm.Meters.awaitRefreshes(meters, registrationId,
+            before.successfulRefreshes() + tokenRequests);
+        return new Step(tokenRequests, before, after);
+    }
+
+    /** Prints the step as a {@code STORM} line, for BENCHMARKS.md. */
+    public static void record(String storm, Step step) {
+        System.out.println("STORM " + storm + ": " + Storm.CALLERS + " calls, " + step.tokenRequests()
+            + " token requests; meters: token.requests " + step.after().tokenRequests() + ", coalesced.calls +"
+            + (step.after().coalescedCalls() - step.before().coalescedCalls()) + ", refreshes "
+            + step.after().successfulRefreshes());
+    }
+}
