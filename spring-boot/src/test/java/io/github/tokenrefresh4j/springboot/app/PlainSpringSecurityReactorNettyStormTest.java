@@ -2,6 +2,7 @@ package io.github.tokenrefresh4j.springboot.app;
 
 import io.github.tokenrefresh4j.springboot.security.TokenRefreshOAuth2AuthorizedClientManager;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -11,6 +12,7 @@ import org.springframework.security.oauth2.client.registration.ClientRegistratio
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import org.springframework.test.context.TestPropertySource;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.HttpResources;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -37,10 +39,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PlainSpringSecurityReactorNettyStormTest extends Storms {
 
     /** Each call's bound; {@code -Dstorm.plain.bound=PT120S} for a longer look. */
-    static final Duration BOUND = Duration.parse(System.getProperty("storm.plain.bound", "PT15S"));
+    static final Duration BOUND = Duration.parse(System.getProperty("storm.plain.bound", "PT10S"));
 
     @Autowired
     private ClientRegistrationRepository clientRegistrations;
+
+    /**
+     * Reactor Netty as an application has it at its first token request: no connection pooled yet. Earlier tests
+     * in this JVM leave connections to the token endpoint in Reactor Netty's global pool, with which the storm
+     * does not stall (64 of 64 answered, 8 to 10 token requests, in one run).
+     */
+    @BeforeAll
+    static void coldReactorNetty() {
+        HttpResources.disposeLoopsAndConnections();
+    }
 
     @Test
     void servletWebClientStormsOnReactorNettyWithSpringsOwnTransport() throws Exception {
