@@ -32,6 +32,24 @@ class PlainSpringSecurityStormTest extends Storms {
     }
 
     @Test
+    void restTemplateStormsMakeTheirOwnTokenRequests() throws Exception {
+        long cold = record("plain RestTemplate cold start", restTemplateStorm());
+        expire("storm-resttemplate");
+        long expired = record("plain RestTemplate after expiry", restTemplateStorm());
+        assertThat(cold).isPositive();
+        assertThat(expired).isPositive();
+    }
+
+    @Test
+    void jdkWebClientStormsMakeTheirOwnTokenRequests() throws Exception {
+        long cold = record("plain WebClient on the JDK client (servlet) cold start", jdkWebClientStorm());
+        expire("storm-webclient-jdk");
+        long expired = record("plain WebClient on the JDK client (servlet) after expiry", jdkWebClientStorm());
+        assertThat(cold).isPositive();
+        assertThat(expired).isPositive();
+    }
+
+    @Test
     void webClientStormsMakeTheirOwnTokenRequests() throws Exception {
         long cold = record("plain WebClient (servlet) cold start", webClientStorm());
         expire("storm-webclient");

@@ -3,24 +3,16 @@ package io.github.tokenrefresh4j.springboot.reactiveapp;
 import io.github.tokenrefresh4j.springboot.app.AuthorizationServer;
 import io.github.tokenrefresh4j.springboot.app.Storm;
 import io.github.tokenrefresh4j.springboot.app.StormMatrix;
-import io.github.tokenrefresh4j.springboot.app.Storms;
 import io.github.tokenrefresh4j.springboot.security.ReactiveTokenRefreshOAuth2AuthorizedClientManager;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientService;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -62,20 +54,13 @@ class ReactiveWebApplicationStormTest {
         StormMatrix.record("starter " + path + ", cold start", cold);
         cold.assertOneTokenRequestShared(Storm.CALLERS, 1);
 
-        OAuth2AuthorizedClient stored = authorizedClientService.<OAuth2AuthorizedClient>loadAuthorizedClient(id,
-            Storms.ANONYMOUS.getName()).block(Duration.ofSeconds(10));
-        assertThat(stored).as("stored authorized client of " + id).isNotNull();
-        authorizedClientService.saveAuthorizedClient(Storms.expired(stored), Storms.ANONYMOUS)
-            .block(Duration.ofSeconds(10));
+        ReactiveStormApplication.expire(authorizedClientService);
         StormMatrix.Step expired = StormMatrix.step(meterRegistry, id, Storm.CALLERS, this::storm);
         StormMatrix.record("starter " + path + ", after expiry", expired);
         expired.assertOneTokenRequestShared(Storm.CALLERS, 2);
     }
 
     private long storm() throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpRequest proxy = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/proxy"))
-            .timeout(Duration.ofSeconds(60)).build();
-        return Storm.run(() -> http.send(proxy, HttpResponse.BodyHandlers.ofString()).body());
+        return ReactiveStormApplication.proxyStorm(port);
     }
 }
