@@ -79,26 +79,21 @@ public final class AuthorizationServer {
         return tokenRequests;
     }
 
-    /** The issuer's tokens, as mock-oauth2-server's default callback issues them, each response held while asked. */
-    private final class HeldTokens implements OAuth2TokenCallback {
+    /**
+     * A callback of mock-oauth2-server for one issuer: JWTs for audience {@code api}, valid an hour, with no extra
+     * claim; the subject is the subclass's.
+     */
+    public abstract static class Tokens implements OAuth2TokenCallback {
 
-        @Override
-        public String issuerId() {
-            return ISSUER_ID;
+        private final String issuerId;
+
+        protected Tokens(String issuerId) {
+            this.issuerId = issuerId;
         }
 
         @Override
-        public String subject(TokenRequest tokenRequest) {
-            BooleanSupplier released = hold;
-            if (released != null) {
-                try {
-                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
-                        .until(released::getAsBoolean);
-                } catch (ConditionTimeoutException e) {
-                    // released anyway: the test's assertion on what it waited for says what was missing
-                }
-            }
-            return "storm";
+        public String issuerId() {
+            return issuerId;
         }
 
         @Override
@@ -119,6 +114,28 @@ public final class AuthorizationServer {
         @Override
         public long tokenExpiry() {
             return 3600;
+        }
+    }
+
+    /** The issuer's tokens, each response held while a test asks ({@link #holdTokenResponsesUntil}). */
+    private final class HeldTokens extends Tokens {
+
+        HeldTokens() {
+            super(ISSUER_ID);
+        }
+
+        @Override
+        public String subject(TokenRequest tokenRequest) {
+            BooleanSupplier released = hold;
+            if (released != null) {
+                try {
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                        .until(released::getAsBoolean);
+                } catch (ConditionTimeoutException e) {
+                    // released anyway: the test's assertion on what it waited for says what was missing
+                }
+            }
+            return "storm";
         }
     }
 }

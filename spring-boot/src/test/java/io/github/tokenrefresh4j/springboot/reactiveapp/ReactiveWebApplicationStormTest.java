@@ -1,18 +1,11 @@
 package io.github.tokenrefresh4j.springboot.reactiveapp;
 
-import io.github.tokenrefresh4j.springboot.app.AuthorizationServer;
 import io.github.tokenrefresh4j.springboot.app.Storm;
 import io.github.tokenrefresh4j.springboot.app.StormMatrix;
 import io.github.tokenrefresh4j.springboot.security.ReactiveTokenRefreshOAuth2AuthorizedClientManager;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
-import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientService;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,26 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * starter defined and wrapped: at cold start and after expiry, one token request, all 63 other calls sharing it
  * (the token response is held until they did), every call answered; the meters after each.
  */
-@SpringBootTest(classes = ReactiveStormApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "spring.main.web-application-type=reactive")
-class ReactiveWebApplicationStormTest {
-
-    @LocalServerPort
-    private int port;
-
-    @Autowired
-    private ReactiveOAuth2AuthorizedClientManager authorizedClientManager;
-
-    @Autowired
-    private ReactiveOAuth2AuthorizedClientService authorizedClientService;
+class ReactiveWebApplicationStormTest extends ReactiveStorms {
 
     @Autowired
     private MeterRegistry meterRegistry;
-
-    @DynamicPropertySource
-    static void authorizationServer(DynamicPropertyRegistry registry) {
-        registry.add("spring.security.oauth2.client.provider.mock.token-uri", AuthorizationServer.get()::tokenUri);
-    }
 
     @Test
     void reactiveWebClientStormsInAReactiveApplicationMakeOneTokenRequestEach() throws Exception {
@@ -58,9 +35,5 @@ class ReactiveWebApplicationStormTest {
         StormMatrix.Step expired = StormMatrix.step(meterRegistry, id, Storm.CALLERS, this::storm);
         StormMatrix.record("starter " + path + ", after expiry", expired);
         expired.assertOneTokenRequestShared(Storm.CALLERS, 2);
-    }
-
-    private long storm() throws Exception {
-        return ReactiveStormApplication.proxyStorm(port);
     }
 }
