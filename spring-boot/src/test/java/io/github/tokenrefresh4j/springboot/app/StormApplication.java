@@ -70,7 +70,8 @@ public class StormApplication {
      * default transport (Reactor Netty, present for WebClient), the plain application's WebClient storm stalled:
      * token requests blocking on Reactor Netty from boundedElastic threads never sent their bodies, and the storm
      * timed out. Both applications use this provider, so the comparison stays like for like. Off with
-     * {@code storm.jdk-token-client=false}: then the starter's manager uses its own providers.
+     * {@code storm.jdk-token-client=false}: then the starter's manager uses its own providers, and the plain
+     * application Spring's own (on Spring's default transport: {@code PlainSpringSecurityReactorNettyStormTest}).
      */
     @Bean
     @ConditionalOnProperty(name = "storm.jdk-token-client", havingValue = "true", matchIfMissing = true)
