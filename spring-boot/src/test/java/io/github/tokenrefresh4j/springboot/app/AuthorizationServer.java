@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import static org.awaitility.Awaitility.await;
@@ -34,7 +35,7 @@ public final class AuthorizationServer {
     private final MockWebServerWrapper httpServer = new MockWebServerWrapper();
     private final MockOAuth2Server server;
     private long tokenRequests;
-    private volatile BooleanSupplier hold;
+    private volatile Hold hold;
 
     private AuthorizationServer() {
         server = new MockOAuth2Server(new OAuth2Config(false, null, null, false, new OAuth2TokenProvider(),
@@ -52,15 +53,28 @@ public final class AuthorizationServer {
     }
 
     /**
-     * Holds every token response until {@code released} is true (or 60 s have passed, a guard the assertion that
-     * follows then reports), until {@link #stopHolding()}.
+     * Holds every token response until {@code released} is true, or {@code guard} has passed (then the response is
+     * released anyway, so that nothing hangs, and {@link #stopHolding()} counts it), until {@link #stopHolding()}.
      */
-    public void holdTokenResponsesUntil(BooleanSupplier released) {
-        hold = released;
+    public void holdTokenResponsesUntil(BooleanSupplier released, Duration guard) {
+        hold = new Hold(released, guard);
     }
 
-    public void stopHolding() {
+    /**
+     * Stops holding token responses.
+     *
+     * @return how many responses the guard released since {@link #holdTokenResponsesUntil}, before their condition held
+     */
+    public int stopHolding() {
+        Hold stopped = hold;
         hold = null;
+        return stopped == null ? 0 : stopped.releasedByGuard.get();
+    }
+
+    private record Hold(BooleanSupplier released, Duration guard, AtomicInteger releasedByGuard) {
+        Hold(BooleanSupplier released, Duration guard) {
+            this(released, guard, new AtomicInteger());
+        }
     }
 
     /** @return the token requests received so far, counted from the server's request log */
@@ -126,13 +140,14 @@ public final class AuthorizationServer {
 
         @Override
         public String subject(TokenRequest tokenRequest) {
-            BooleanSupplier released = hold;
-            if (released != null) {
+            Hold held = hold;
+            if (held != null) {
                 try {
-                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
-                        .until(released::getAsBoolean);
+                    await().atMost(held.guard()).pollInterval(Duration.ofMillis(5))
+                        .until(held.released()::getAsBoolean);
                 } catch (ConditionTimeoutException e) {
-                    // released anyway: the test's assertion on what it waited for says what was missing
+                    // released anyway, so that nothing hangs; counted, for the test to fail on
+                    held.releasedByGuard().incrementAndGet();
                 }
             }
             return "storm";

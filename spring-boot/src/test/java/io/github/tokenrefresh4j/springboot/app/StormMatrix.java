@@ -2,6 +2,7 @@ package io.github.tokenrefresh4j.springboot.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,22 +37,36 @@ public final class StormMatrix {
         }
     }
 
+    /** How long a token response is held at most, whether or not the calls joined it. */
+    static final Duration HOLD_GUARD = Duration.ofSeconds(60);
+
     /**
      * Runs {@code storm} with the token response held until {@code together - 1} calls of {@code registrationId}
      * have joined the token request, and reads the meters once the registration's decorator replayed it.
      */
     public static Step step(MeterRegistry meters, String registrationId, int together, Callable<Long> storm)
         throws Exception {
+        return step(meters, registrationId, together, HOLD_GUARD, storm);
+    }
+
+    static Step step(MeterRegistry meters, String registrationId, int together, Duration guard,
+                     Callable<Long> storm) throws Exception {
         Storm.Meters before = Storm.Meters.of(meters, registrationId);
         AuthorizationServer server = AuthorizationServer.get();
         server.holdTokenResponsesUntil(() ->
-            Storm.Meters.of(meters, registrationId).coalescedCalls() - before.coalescedCalls() >= together - 1);
+            Storm.Meters.of(meters, registrationId).coalescedCalls() - before.coalescedCalls() >= together - 1,
+            guard);
         long tokenRequests;
+        int releasedByGuard;
         try {
             tokenRequests = storm.call();
         } finally {
-            server.stopHolding();
+            releasedByGuard = server.stopHolding();
         }
+        // the exact counts below would not tell a storm whose calls joined in time from one whose calls were held
+        // up until the guard let the response go and joined just after it
+        assertThat(releasedByGuard).as("token responses released by the hold's guard (%s) before %d calls of '%s' "
+            + "had joined the token request", guard, together - 1, registrationId).isZero();
         Storm.Meters after = Storm.Meters.awaitRefreshes(meters, registrationId,
             before.successfulRefreshes() + tokenRequests);
         return new Step(tokenRequests, before, after);
