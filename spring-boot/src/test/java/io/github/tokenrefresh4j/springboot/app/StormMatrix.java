@@ -69,6 +69,11 @@ public final class StormMatrix {
             + "had joined the token request", guard, together - 1, registrationId).isZero();
         Storm.Meters after = Storm.Meters.awaitRefreshes(meters, registrationId,
             before.successfulRefreshes() + tokenRequests);
+        // the registration's meters are tagged by registration, never by the principal the calls were made for
+        assertThat(meters.getMeters()).filteredOn(meter -> registrationId.equals(meter.getId().getTag("name")))
+            .isNotEmpty()
+            .allSatisfy(meter -> assertThat(meter.getId().getTags()).as(meter.getId().toString())
+                .noneMatch(tag -> tag.getValue().contains(Storms.ANONYMOUS.getName())));
         return new Step(tokenRequests, before, after);
     }
 
