@@ -5,6 +5,8 @@ import io.github.tokenrefresh4j.springboot.security.TokenRefreshOAuth2Authorized
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 
+import java.util.concurrent.Callable;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -24,29 +26,36 @@ class PlainSpringSecurityStormTest extends Storms {
 
     @Test
     void restClientStormsMakeTheirOwnTokenRequests() throws Exception {
-        long cold = record("plain RestClient cold start", restClientStorm());
-        expire("storm-rest");
-        long expired = record("plain RestClient after expiry", restClientStorm());
-        assertThat(cold).isPositive();
-        assertThat(expired).isPositive();
+        coldStartAndAfterExpiry("RestClient", this::restClientStorm, () -> expire("storm-rest"));
+    }
+
+    @Test
+    void restTemplateStormsMakeTheirOwnTokenRequests() throws Exception {
+        coldStartAndAfterExpiry("RestTemplate", this::restTemplateStorm, () -> expire("storm-resttemplate"));
+    }
+
+    @Test
+    void jdkWebClientStormsMakeTheirOwnTokenRequests() throws Exception {
+        coldStartAndAfterExpiry("WebClient on the JDK client (servlet)", this::jdkWebClientStorm,
+            () -> expire("storm-webclient-jdk"));
     }
 
     @Test
     void webClientStormsMakeTheirOwnTokenRequests() throws Exception {
-        long cold = record("plain WebClient (servlet) cold start", webClientStorm());
-        expire("storm-webclient");
-        long expired = record("plain WebClient (servlet) after expiry", webClientStorm());
-        long reactiveCold = record("plain WebClient (reactive manager) cold start", reactiveWebClientStorm());
-        expireReactive("storm-reactive");
-        long reactiveExpired = record("plain WebClient (reactive manager) after expiry", reactiveWebClientStorm());
-        assertThat(cold).isPositive();
-        assertThat(expired).isPositive();
-        assertThat(reactiveCold).isPositive();
-        assertThat(reactiveExpired).isPositive();
+        coldStartAndAfterExpiry("WebClient (servlet)", this::webClientStorm, () -> expire("storm-webclient"));
+        coldStartAndAfterExpiry("WebClient (reactive manager)", this::reactiveWebClientStorm,
+            () -> expireReactive("storm-reactive"));
     }
 
-    private static long record(String storm, long tokenRequests) {
-        System.out.println("STORM " + storm + ": " + CALLERS + " calls, " + tokenRequests + " token requests");
-        return tokenRequests;
+    private static void coldStartAndAfterExpiry(String path, Callable<Long> storm, Runnable expire)
+        throws Exception {
+        long cold = storm.call();
+        System.out.println("STORM plain " + path + " cold start: " + CALLERS + " calls, " + cold + " token requests");
+        expire.run();
+        long expired = storm.call();
+        System.out.println("STORM plain " + path + " after expiry: " + CALLERS + " calls, " + expired
+            + " token requests");
+        assertThat(cold).isPositive();
+        assertThat(expired).isPositive();
     }
 }

@@ -23,8 +23,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The application with the starter, against the embedded authorization server: the properties bind into the
- * registry, the actuator answers over HTTP, the meters are in the MeterRegistry, and every storm makes exactly one
- * token request.
+ * registry, the actuator answers over HTTP and the meters are in the MeterRegistry. Its storms, in the same
+ * context: {@link StarterStormMatrixTest}.
  */
 class StarterApplicationTest extends Storms {
 
@@ -117,42 +117,5 @@ class StarterApplicationTest extends Storms {
         registry.tokenRefresh("orders-api", current -> AccessToken.of("t")).executeFunction(AccessToken::value);
         assertThat(meterRegistry.find("tokenrefresh.refreshes").tag("name", "orders-api").tag("team", "orders")
             .meters()).isNotEmpty();
-    }
-
-    @Test
-    void restClientStormsMakeOneTokenRequestEach() throws Exception {
-        assertThat(record("starter RestClient cold start", restClientStorm())).isEqualTo(1);
-        expire("storm-rest");
-        assertThat(record("starter RestClient after expiry", restClientStorm())).isEqualTo(1);
-        // the registry's decorator replays Spring's token request as a refresh, counted on its own thread after
-        // the storm's calls returned: wait for it
-        TokenRefreshDecorator stormRest = registry.find("storm-rest").orElseThrow();
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-            assertThat(stormRest.getMetrics().getNumberOfSuccessfulRefreshes()).isPositive());
-        assertThat(meterRegistry.find("tokenrefresh.refreshes").tag("name", "storm-rest").meters()).isNotEmpty()
-            .allSatisfy(meter -> assertThat(meter.getId().getTags().toString()).doesNotContain("anonymousUser"));
-        // Spring's path: the two token requests (each counted by its leader before that call returned), and the
-        // calls that shared them (not all 126: a call arriving after a token request ended reads the stored token)
-        assertThat(meterRegistry.get("tokenrefresh.oauth2client.token.requests").tag("name", "storm-rest")
-            .functionTimer().count()).isEqualTo(2);
-        assertThat(meterRegistry.get("tokenrefresh.oauth2client.coalesced.calls").tag("name", "storm-rest")
-            .functionCounter().count()).isPositive();
-    }
-
-    @Test
-    void webClientStormsMakeOneTokenRequestEach() throws Exception {
-        assertThat(record("starter WebClient (servlet) cold start", webClientStorm())).isEqualTo(1);
-        expire("storm-webclient");
-        assertThat(record("starter WebClient (servlet) after expiry", webClientStorm())).isEqualTo(1);
-        assertThat(record("starter WebClient (reactive manager) cold start", reactiveWebClientStorm()))
-            .isEqualTo(1);
-        expireReactive("storm-reactive");
-        assertThat(record("starter WebClient (reactive manager) after expiry", reactiveWebClientStorm()))
-            .isEqualTo(1);
-    }
-
-    private static long record(String storm, long tokenRequests) {
-        System.out.println("STORM " + storm + ": " + CALLERS + " calls, " + tokenRequests + " token requests");
-        return tokenRequests;
     }
 }

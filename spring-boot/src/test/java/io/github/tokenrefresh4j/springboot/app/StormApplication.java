@@ -1,6 +1,7 @@
 package io.github.tokenrefresh4j.springboot.app;
 
 import io.github.tokenrefresh4j.springboot.TokenRefreshConfigCustomizer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -69,7 +70,8 @@ public class StormApplication {
      * default transport (Reactor Netty, present for WebClient), the plain application's WebClient storm stalled:
      * token requests blocking on Reactor Netty from boundedElastic threads never sent their bodies, and the storm
      * timed out. Both applications use this provider, so the comparison stays like for like. Off with
-     * {@code storm.jdk-token-client=false}: then the starter's manager uses its own providers.
+     * {@code storm.jdk-token-client=false}: then the starter's manager uses its own providers, and the plain
+     * application Spring's own (on Spring's default transport: {@code PlainSpringSecurityReactorNettyStormTest}).
      */
     @Bean
     @ConditionalOnProperty(name = "storm.jdk-token-client", havingValue = "true", matchIfMissing = true)
@@ -108,10 +110,13 @@ public class StormApplication {
         @Bean
         OAuth2AuthorizedClientManager authorizedClientManager(ClientRegistrationRepository registrations,
                                                               OAuth2AuthorizedClientService clients,
-                                                              OAuth2AuthorizedClientProvider provider) {
+                                                              ObjectProvider<OAuth2AuthorizedClientProvider> provider) {
             AuthorizedClientServiceOAuth2AuthorizedClientManager manager =
                 new AuthorizedClientServiceOAuth2AuthorizedClientManager(registrations, clients);
-            manager.setAuthorizedClientProvider(provider);
+            // with storm.jdk-token-client=false: Spring's own provider, its token requests on Spring's default
+            // RestClient transport (Reactor Netty, present for WebClient)
+            manager.setAuthorizedClientProvider(provider.getIfAvailable(() ->
+                OAuth2AuthorizedClientProviderBuilder.builder().clientCredentials().refreshToken().build()));
             return manager;
         }
 

@@ -18,35 +18,34 @@ import org.springframework.security.oauth2.client.web.reactive.function.client.S
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.http.client.reactive.ClientHttpConnector;
+import org.springframework.http.client.reactive.JdkClientHttpConnector;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestTemplate;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The storm, shared by the application with the starter and the plain Spring Security one: {@value #CALLERS}
- * concurrent calls through Spring Security's RestClient interceptor or WebClient filter functions, all released at
- * once by a barrier, counting the token requests the authorization server received. A storm at cold start has no
- * authorized client; a storm after expiry finds the stored access token expired.
+ * The storms, shared by the application with the starter and the plain Spring Security one: {@value #CALLERS}
+ * concurrent calls ({@link Storm}) through Spring Security's interceptor (RestClient, RestTemplate) or WebClient
+ * filter functions (servlet, on Reactor Netty or the JDK client; reactive manager), all released at once by a
+ * barrier, counting the token requests the authorization server received. Each client path has its own client
+ * registration, so its meters are its own. A storm at cold start has no authorized client; a storm after expiry
+ * finds the stored access token expired.
  */
 @SpringBootTest(classes = StormApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 public abstract class Storms {
 
-    public static final int CALLERS = 64;
+    public static final int CALLERS = Storm.CALLERS;
 
     /** The principal Spring Security uses for calls made outside any authentication. */
-    private static final Authentication ANONYMOUS = new AnonymousAuthenticationToken("anonymous", "anonymousUser",
+    public static final Authentication ANONYMOUS = new AnonymousAuthenticationToken("anonymous", "anonymousUser",
         AuthorityUtils.createAuthorityList("ROLE_ANONYMOUS"));
 
     @LocalServerPort
@@ -75,19 +74,42 @@ public abstract class Storms {
             .baseUrl("http://127.0.0.1:" + port)
             .requestInterceptor(new OAuth2ClientHttpRequestInterceptor(authorizedClientManager))
             .build();
-        return storm(() -> client.get().uri("/api/ping")
+        return Storm.run(() -> client.get().uri("/api/ping")
             .attributes(RequestAttributeClientRegistrationIdResolver.clientRegistrationId("storm-rest"))
             .retrieve().body(String.class));
     }
 
-    /** @return the token requests of a WebClient storm through the servlet filter function (imperative manager) */
+    /** @return the token requests of a RestTemplate storm through {@link OAuth2ClientHttpRequestInterceptor} */
+    protected long restTemplateStorm() throws Exception {
+        OAuth2ClientHttpRequestInterceptor oauth2 = new OAuth2ClientHttpRequestInterceptor(authorizedClientManager);
+        oauth2.setClientRegistrationIdResolver(request -> "storm-resttemplate");
+        RestTemplate template = new RestTemplate();
+        template.getInterceptors().add(oauth2);
+        String url = "http://127.0.0.1:" + port + "/api/ping";
+        return Storm.run(() -> template.getForObject(url, String.class));
+    }
+
+    /**
+     * @return the token requests of a WebClient storm on Reactor Netty through the servlet filter function
+     *     (imperative manager), registration {@code storm-webclient}
+     */
     protected long webClientStorm() throws Exception {
+        return Storm.run(webClientCall(new ReactorClientHttpConnector(), "storm-webclient", Duration.ofSeconds(60)));
+    }
+
+    /** @return the same on the JDK {@code HttpClient} ({@link JdkClientHttpConnector}), {@code storm-webclient-jdk} */
+    protected long jdkWebClientStorm() throws Exception {
+        return Storm.run(webClientCall(new JdkClientHttpConnector(), "storm-webclient-jdk", Duration.ofSeconds(60)));
+    }
+
+    /** One call of a servlet WebClient storm: Spring's servlet filter function calls the manager on boundedElastic. */
+    protected Callable<String> webClientCall(ClientHttpConnector connector, String registrationId, Duration bound) {
         ServletOAuth2AuthorizedClientExchangeFilterFunction oauth2 =
             new ServletOAuth2AuthorizedClientExchangeFilterFunction(authorizedClientManager);
-        oauth2.setDefaultClientRegistrationId("storm-webclient");
-        WebClient client = WebClient.builder().baseUrl("http://127.0.0.1:" + port).filter(oauth2).build();
-        return storm(() -> client.get().uri("/api/ping").retrieve().bodyToMono(String.class)
-            .block(Duration.ofSeconds(60)));
+        oauth2.setDefaultClientRegistrationId(registrationId);
+        WebClient client = WebClient.builder().baseUrl("http://127.0.0.1:" + port).clientConnector(connector)
+            .filter(oauth2).build();
+        return () -> client.get().uri("/api/ping").retrieve().bodyToMono(String.class).block(bound);
     }
 
     /** @return the token requests of a WebClient storm through the reactive filter function (reactive manager) */
@@ -96,7 +118,7 @@ public abstract class Storms {
             new ServerOAuth2AuthorizedClientExchangeFilterFunction(reactiveAuthorizedClientManager);
         oauth2.setDefaultClientRegistrationId("storm-reactive");
         WebClient client = WebClient.builder().baseUrl("http://127.0.0.1:" + port).filter(oauth2).build();
-        return storm(() -> client.get().uri("/api/ping").retrieve().bodyToMono(String.class)
+        return Storm.run(() -> client.get().uri("/api/ping").retrieve().bodyToMono(String.class)
             .block(Duration.ofSeconds(60)));
     }
 
@@ -116,33 +138,12 @@ public abstract class Storms {
         reactiveAuthorizedClientService.saveAuthorizedClient(expired(stored), ANONYMOUS).block();
     }
 
-    private static OAuth2AuthorizedClient expired(OAuth2AuthorizedClient client) {
+    /** @return a copy of {@code client} whose access token expired an hour ago */
+    public static OAuth2AuthorizedClient expired(OAuth2AuthorizedClient client) {
         Instant now = Instant.now();
         OAuth2AccessToken token = client.getAccessToken();
         return new OAuth2AuthorizedClient(client.getClientRegistration(), client.getPrincipalName(),
             new OAuth2AccessToken(token.getTokenType(), token.getTokenValue(), now.minus(Duration.ofHours(2)),
                 now.minus(Duration.ofHours(1)), token.getScopes()));
-    }
-
-    private static long storm(Callable<String> call) throws Exception {
-        AuthorizationServer server = AuthorizationServer.get();
-        long before = server.tokenRequests();
-        CyclicBarrier start = new CyclicBarrier(CALLERS);
-        ExecutorService callers = Executors.newFixedThreadPool(CALLERS);
-        try {
-            List<Future<String>> answers = new ArrayList<>();
-            for (int i = 0; i < CALLERS; i++) {
-                answers.add(callers.submit(() -> {
-                    start.await(60, TimeUnit.SECONDS);
-                    return call.call();
-                }));
-            }
-            for (Future<String> answer : answers) {
-                assertThat(answer.get(120, TimeUnit.SECONDS)).isEqualTo("pong");
-            }
-        } finally {
-            callers.shutdownNow();
-        }
-        return server.tokenRequests() - before;
     }
 }

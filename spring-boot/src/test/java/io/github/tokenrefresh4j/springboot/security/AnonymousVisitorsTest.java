@@ -5,12 +5,12 @@ import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
 import com.nimbusds.oauth2.sdk.TokenRequest;
 import io.github.tokenrefresh4j.TokenRefreshConfig;
 import io.github.tokenrefresh4j.TokenRefreshRegistry;
+import io.github.tokenrefresh4j.springboot.app.AuthorizationServer;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
 import no.nav.security.mock.oauth2.http.MockWebServerWrapper;
-import no.nav.security.mock.oauth2.token.OAuth2TokenCallback;
 import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -305,11 +305,10 @@ class AnonymousVisitorsTest {
     }
 
     /** Subject = the refresh token presented; each new token request waits for the release. */
-    private final class SubjectIsTheRefreshToken implements OAuth2TokenCallback {
+    private final class SubjectIsTheRefreshToken extends AuthorizationServer.Tokens {
 
-        @Override
-        public String issuerId() {
-            return ISSUER;
+        SubjectIsTheRefreshToken() {
+            super(ISSUER);
         }
 
         @Override
@@ -325,26 +324,6 @@ class AnonymousVisitorsTest {
                 }
             }
             return refresh.getRefreshToken().getValue();
-        }
-
-        @Override
-        public String typeHeader(TokenRequest tokenRequest) {
-            return "JWT";
-        }
-
-        @Override
-        public List<String> audience(TokenRequest tokenRequest) {
-            return List.of("api");
-        }
-
-        @Override
-        public Map<String, Object> addClaims(TokenRequest tokenRequest) {
-            return Map.of();
-        }
-
-        @Override
-        public long tokenExpiry() {
-            return 3600;
         }
     }
 }
