@@ -56,7 +56,10 @@ public class StormApplication {
 
     @Bean
     ReactiveClientRegistrationRepository reactiveClientRegistrations(ClientRegistrationRepository registrations) {
-        return new InMemoryReactiveClientRegistrationRepository(registrations.findByRegistrationId("storm-reactive"));
+        // the reactive paths' registrations: storm-reactive, and failing-reactive where a test defines it
+        return new InMemoryReactiveClientRegistrationRepository(java.util.stream.Stream.of("storm-reactive",
+                "failing-reactive")
+            .map(registrations::findByRegistrationId).filter(java.util.Objects::nonNull).toList());
     }
 
     @Bean
