@@ -25,7 +25,7 @@ public final class InterruptedRefreshEvent {
     private final Duration startedAgo;
     private final long generation;
     private final InterruptedRefreshPolicy.Action action;
-    private final ZonedDateTime creationTime = ZonedDateTime.now();
+    private final ZonedDateTime creationTime;
 
     /**
      * @param key             the shared credential's key
@@ -36,6 +36,18 @@ public final class InterruptedRefreshEvent {
      */
     public InterruptedRefreshEvent(String key, String stoppedInstance, Duration startedAgo, long generation,
                                    InterruptedRefreshPolicy.Action action) {
+        this(key, stoppedInstance, startedAgo, generation, action, ZonedDateTime.now());
+    }
+
+    /**
+     * As {@link #InterruptedRefreshEvent(String, String, Duration, long, InterruptedRefreshPolicy.Action)}, created
+     * at {@code creationTime} (the refresher's clock).
+     *
+     * @param creationTime when the takeover happened
+     */
+    public InterruptedRefreshEvent(String key, String stoppedInstance, Duration startedAgo, long generation,
+                                   InterruptedRefreshPolicy.Action action, ZonedDateTime creationTime) {
+        this.creationTime = Objects.requireNonNull(creationTime, "creationTime must not be null");
         this.key = Objects.requireNonNull(key, "key must not be null");
         this.stoppedInstance = Objects.requireNonNull(stoppedInstance, "stoppedInstance must not be null");
         this.startedAgo = Objects.requireNonNull(startedAgo, "startedAgo must not be null");
