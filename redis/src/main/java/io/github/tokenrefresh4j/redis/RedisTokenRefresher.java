@@ -143,6 +143,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
      * writes back when Redis shows an older generation, and the floor of what its holder presents.
      */
     private final AtomicReference<Shared> newest = new AtomicReference<>();
+    /** The token this instance's holder refreshed and is storing right now: stored by it, never written back. */
+    private final AtomicReference<Shared> sharing = new AtomicReference<>();
     private final InterruptedRefreshPolicy interruptedRefresh;
     private final String instance = instanceName();
     private final Events events = new Events();
@@ -415,10 +417,15 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             }
             deadline.extendBy(System.nanoTime() - delegateStart);
             Shared refreshed = new Shared(replaced + 1, fresh, -1);
-            // spent or not, the presented refresh token is behind this one now: never go back to it
-            remember(refreshed);
-            warnIfShorterThanMinTimeToLive(fresh);
-            return share(refreshed, deadline);
+            sharing.set(refreshed);
+            try {
+                // spent or not, the presented refresh token is behind this one now: never go back to it
+                remember(refreshed);
+                warnIfShorterThanMinTimeToLive(fresh);
+                return share(refreshed, deadline);
+            } finally {
+                sharing.compareAndSet(refreshed, null);
+            }
         } finally {
             if (watchdog != null) {
                 watchdog.stop();
@@ -503,7 +510,9 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
      */
     private void writeBackInBackground(int attemptsLeft) {
         Shared mine = newest.get();
-        if (mine == null || closed) {
+        // a token this instance refreshed is stored as a refresh (which clears the mark and the failure record) by
+        // its holder, or on the next call if that failed: a write-back would keep both and stamp it restored
+        if (mine == null || closed || mine == sharing.get() || mine == unshared.get()) {
             return;
         }
         store.writeBackInBackground(mine.generation(), mine.token()).whenComplete((wrote, failure) -> {

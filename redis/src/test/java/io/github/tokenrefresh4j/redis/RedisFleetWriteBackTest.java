@@ -1,14 +1,12 @@
 package io.github.tokenrefresh4j.redis;
 
 import io.github.tokenrefresh4j.AccessToken;
-import io.github.tokenrefresh4j.TokenRefresher;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.github.tokenrefresh4j.redis.RedisTokenRefresherTest.SAME_GRANT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,24 +28,19 @@ class RedisFleetWriteBackTest {
 
     private final TestResources resources = new TestResources();
     private final RotatingTokenServer endpoint = new RotatingTokenServer(Duration.ofMinutes(5), Duration.ofMinutes(10));
-    /** The refresh tokens presented to the endpoint, in order; "" for a first grant. */
-    private final List<String> presented = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void cleanUp() throws Exception {
         resources.close();
     }
 
-    private TokenRefresher grant() {
-        return current -> {
-            String refreshToken = current == null ? null : current.refreshToken().orElseThrow();
-            presented.add(refreshToken == null ? "" : refreshToken);
-            return endpoint.grant(refreshToken);
-        };
+    /** The refresh tokens presented to the endpoint, in order; "" for a first grant. */
+    private List<String> presented() {
+        return endpoint.presented();
     }
 
     private RedisTokenRefresher.Builder instance(String uri) {
-        return RedisTokenRefresher.builder(uri, KEY, grant()).waitTimeout(Duration.ofSeconds(20))
+        return RedisTokenRefresher.builder(uri, KEY, endpoint.refresher()).waitTimeout(Duration.ofSeconds(20))
             .minTimeToLive(Duration.ZERO);
     }
 
@@ -60,7 +53,7 @@ class RedisFleetWriteBackTest {
         AccessToken first = a.refresh(null);
         assertThat(b.refresh(null)).usingComparator(SAME_GRANT).isEqualTo(first);
         AccessToken second = a.refresh(first);
-        assertThat(presented).containsExactly("", first.refreshToken().orElseThrow());
+        assertThat(presented()).containsExactly("", first.refreshToken().orElseThrow());
         return List.of(first, second);
     }
 
@@ -79,7 +72,7 @@ class RedisFleetWriteBackTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> "2".equals(raw.hget(HASH, "generation")));
         assertThat(raw.hget(HASH, "restored")).as("stamped as a write-back").isNotNull();
-        assertThat(presented).hasSize(2);
+        assertThat(presented()).hasSize(2);
     }
 
     /**
@@ -99,7 +92,7 @@ class RedisFleetWriteBackTest {
         AccessToken taken = b.refresh(rotated.get(0));
 
         assertThat(taken).usingComparator(SAME_GRANT).isEqualTo(rotated.get(1));
-        assertThat(presented).as("no token request after the FLUSHALL").hasSize(2);
+        assertThat(presented()).as("no token request after the FLUSHALL").hasSize(2);
         assertThat(endpoint.revoked()).isFalse();
         assertThat(raw.hget(HASH, "generation")).isEqualTo("2");
     }
@@ -128,7 +121,7 @@ class RedisFleetWriteBackTest {
             .hasMessageContaining("writeBackWindow=PT10M")
             .hasMessageNotContaining(first.refreshToken().orElseThrow());
         assertThat(raw.hget(HASH, "generation")).isEqualTo("1");
-        assertThat(presented).as("no token request within the window").hasSize(2);
+        assertThat(presented()).as("no token request within the window").hasSize(2);
         assertThat(endpoint.revoked()).isFalse();
     }
 
@@ -153,7 +146,7 @@ class RedisFleetWriteBackTest {
         assertThatThrownBy(() -> b.refresh(first)).hasMessageContaining("refresh token reused");
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
-        assertThat(presented).last().isEqualTo(first.refreshToken().orElseThrow());
+        assertThat(presented()).last().isEqualTo(first.refreshToken().orElseThrow());
         assertThat(endpoint.revoked()).isTrue();
     }
 
@@ -169,7 +162,7 @@ class RedisFleetWriteBackTest {
 
         AccessToken second = b.refresh(first);
 
-        assertThat(presented).containsExactly("", first.refreshToken().orElseThrow());
+        assertThat(presented()).containsExactly("", first.refreshToken().orElseThrow());
         assertThat(endpoint.accepts(second.value())).isTrue();
         assertThat(b.toString()).contains("writeBackWindow=PT0S");
     }

@@ -72,9 +72,9 @@ public final class FleetConnection implements AutoCloseable {
     /** Every (re)connect of the client's connections, after the first command connection: a write-back request. */
     private final RedisConnectionStateListener reconnects = new RedisConnectionStateListener() {
         @Override
-        public void onRedisConnected(RedisChannelHandler<?, ?> ignored, SocketAddress ignoredAddress) {
+        public void onRedisConnected(RedisChannelHandler<?, ?> ignored, SocketAddress address) {
             if (connection != null && !closed) {
-                requestWriteBack();
+                requestWriteBack("connected to " + address);
             }
         }
     };
@@ -108,7 +108,9 @@ public final class FleetConnection implements AutoCloseable {
         this.writeBackRequest = Objects.requireNonNull(request, "request must not be null");
     }
 
-    private void requestWriteBack() {
+    private void requestWriteBack(String why) {
+        LOG.log(System.Logger.Level.DEBUG, "key ''{0}'': {1}; writing back the newest token this instance has seen "
+            + "if Redis lost it", keys.name(), why);
         try {
             scheduler().execute(writeBackRequest);
         } catch (RuntimeException shuttingDown) {
@@ -215,7 +217,7 @@ public final class FleetConnection implements AutoCloseable {
                     public void message(String ignoredChannel, String message) {
                         signal.signalAll();
                         if ("restored".equals(message)) {
-                            requestWriteBack();
+                            requestWriteBack("another instance wrote back a token");
                         }
                     }
                 });
