@@ -510,14 +510,17 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
      */
     private void writeBackInBackground(int attemptsLeft) {
         Shared mine = newest.get();
-        // a token this instance refreshed is stored as a refresh (which clears the mark and the failure record) by
-        // its holder, or on the next call if that failed: a write-back would keep both and stamp it restored
-        if (mine == null || closed || mine == sharing.get() || mine == unshared.get()) {
+        // a token this instance refreshed is stored as a refresh (which clears the mark and the failure record), by
+        // its holder while it stores it, or here if that failed: a write-back would keep both and stamp it restored
+        if (mine == null || closed || mine == sharing.get()) {
             return;
         }
-        store.writeBackInBackground(mine.generation(), mine.token()).whenComplete((wrote, failure) -> {
+        boolean own = mine == unshared.get();
+        store.storeInBackground(mine.generation(), mine.token(), own).whenComplete((wrote, failure) -> {
             if (failure == null) {
-                if (wrote) {
+                if (own) {
+                    unshared.compareAndSet(mine, null);
+                } else if (wrote) {
                     LOG.log(System.Logger.Level.WARNING, "Redis at {0} held no token or an older one for key "
                         + "''{1}'' (it restarted, failed over or was rolled back); this instance wrote back "
                         + "generation {2}, the newest it has seen, so that no instance presents a spent refresh token",

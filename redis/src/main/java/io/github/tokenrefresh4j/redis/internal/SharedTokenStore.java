@@ -147,17 +147,18 @@ public final class SharedTokenStore {
     }
 
     /**
-     * As {@link #writeBack}, without waiting and only on the open connection: for a write-back that a (re)connect or
+     * As {@link #writeBack} (or {@link #store}), without waiting and only on the open connection: for a write-back that a (re)connect or
      * another instance's write-back asked for, on one of the client's threads.
      *
+     * @param refreshed true for this instance's own refresh that it could not store: stored as {@link #store} does
      * @return whether it wrote; failed if not connected or if Redis did not take it
      */
-    public CompletableFuture<Boolean> writeBackInBackground(long generation, AccessToken token) {
+    public CompletableFuture<Boolean> storeInBackground(long generation, AccessToken token, boolean refreshed) {
         RedisClusterAsyncCommands<String, String> commands = redis.commandsIfConnected();
         if (commands == null) {
             return CompletableFuture.failedFuture(new RedisUnavailableException("not connected", null));
         }
-        return eval(commands, generation, token, false).toCompletableFuture().thenApply(stored -> stored == 1);
+        return eval(commands, generation, token, refreshed).toCompletableFuture().thenApply(stored -> stored == 1);
     }
 
     private RedisFuture<Long> eval(RedisClusterAsyncCommands<String, String> commands, long generation,
