@@ -40,10 +40,14 @@ public final class InterruptedRefreshEvent {
     }
 
     /**
-     * As {@link #InterruptedRefreshEvent(String, String, Duration, long, InterruptedRefreshPolicy.Action)}, created
-     * at {@code creationTime} (the refresher's clock).
+     * An event created at {@code creationTime}: the refresher passes the time of its own clock.
      *
-     * @param creationTime when the takeover happened
+     * @param key             the shared credential's key
+     * @param stoppedInstance the instance that stopped during its refresh ({@code pid@host})
+     * @param startedAgo      how long ago it started that refresh, by Redis's clock
+     * @param generation      the generation whose refresh token it presented
+     * @param action          what this instance did about it
+     * @param creationTime    when the takeover happened
      */
     public InterruptedRefreshEvent(String key, String stoppedInstance, Duration startedAgo, long generation,
                                    InterruptedRefreshPolicy.Action action, ZonedDateTime creationTime) {
