@@ -1,12 +1,17 @@
 package io.github.tokenrefresh4j.redis;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.TokenRefresher;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static io.github.tokenrefresh4j.redis.RedisTokenRefresherTest.SAME_GRANT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -148,6 +153,56 @@ class RedisFleetWriteBackTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
         assertThat(presented()).last().isEqualTo(first.refreshToken().orElseThrow());
         assertThat(endpoint.revoked()).isTrue();
+    }
+
+    /**
+     * Redis restarted empty while the holder's request is at the token endpoint: the restart took its lock, and the
+     * window alone protected its request for writeBackWindow instead of maxLockHold. The holder's watchdog takes its
+     * lost lock again, so b, past the window, waits for the lock instead of presenting the refresh token the holder
+     * is presenting. Without it, b presents rt-1 too, and the family is revoked.
+     */
+    @Test
+    void aHolderWhoseLockARestartTookKeepsItPastTheWriteBackWindow() throws Exception {
+        RedisServer server = resources.track(RedisServer.start());
+        CountDownLatch atEndpoint = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        TokenRefresher slow = current -> {
+            if (current != null) {
+                atEndpoint.countDown();
+                answer.await();
+            }
+            return endpoint.refresher().refresh(current);
+        };
+        RedisTokenRefresher a = track(RedisTokenRefresher.builder(server.uri(), KEY, slow)
+            .waitTimeout(Duration.ofSeconds(30)).lockTimeout(Duration.ofMillis(600)).maxLockHold(Duration.ofMinutes(5))
+            .minTimeToLive(Duration.ZERO)
+            .build());
+        RedisTokenRefresher b = track(instance(server.uri()).writeBackWindow(Duration.ofMillis(100))
+            .waitTimeout(Duration.ofSeconds(2)).build());
+        AccessToken first = a.refresh(null);
+        assertThat(b.refresh(null)).usingComparator(SAME_GRANT).isEqualTo(first);
+        CompletableFuture<AccessToken> holder = CompletableFuture.supplyAsync(() -> {
+            try {
+                return a.refresh(first);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+        assertThat(atEndpoint.await(30, TimeUnit.SECONDS)).isTrue();
+
+        server.stop();
+        server.startAgain();
+        RedisCommands<String, String> raw = resources.inspect(server.uri());
+        await().atMost(Duration.ofSeconds(30)).until(() -> raw.get(HASH + ":lock") != null);
+
+        assertThatThrownBy(() -> b.refresh(first)).isInstanceOf(RedisTokenRefreshException.class)
+            .hasMessageContaining("holds the refresh lock");
+        answer.countDown();
+        AccessToken second = holder.get(30, TimeUnit.SECONDS);
+
+        assertThat(presented()).containsExactly("", first.refreshToken().orElseThrow());
+        assertThat(endpoint.revoked()).isFalse();
+        assertThat(b.refresh(first)).usingComparator(SAME_GRANT).isEqualTo(second);
     }
 
     /** Zero turns the window off: the holder refreshes from the written-back token at once. */

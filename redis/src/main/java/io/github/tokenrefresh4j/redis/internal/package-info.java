@@ -19,7 +19,7 @@
  *       write-back (STORE of a token Redis lost) by any instance</td></tr>
  *   <tr><td>{@code {K}:lock}</td><td>string, {@code PX lockTimeout}, renewed up to {@code maxLockHold}</td>
  *       <td>the holder's random owner id</td><td>{@code SET NX PX} by anyone; RENEW and RELEASE (and FAIL) only
- *       by the owner</td></tr>
+ *       by the owner (RENEW also re-takes a lock that is gone)</td></tr>
  *   <tr><td>{@code {K}:failure}</td><td>string, {@code PX failureCooldown}</td><td>{@code "<generation> <exception
  *       type: message>"}</td><td>FAIL, by the lock holder whose delegate threw</td></tr>
  *   <tr><td>{@code {K}:inflight}</td><td>string, {@code PX} max(1 day, 2 x {@code maxLockHold})</td>
@@ -42,7 +42,8 @@
  * only if the lock is the caller's. FAIL writes the failure record (unless the cooldown is zero), deletes the
  * in-flight mark (unless the holder refused to present a refresh token, or its fallback failed) and the lock, in one step, only if the lock is still the caller's
  * or expired untaken. RENEW sets the lock's expiry and RELEASE deletes it, each only if the lock holds the caller's
- * owner id.
+ * owner id; RENEW also takes the lock again if it is gone (Redis restarted empty or failed over while the holder's
+ * request was at the token endpoint), and the watchdog sends none once the holder stopped it, before RELEASE.
  *
  * <p><b>Why it is safe.</b>
  * <ul>
