@@ -26,6 +26,7 @@ import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
@@ -53,7 +54,11 @@ import javax.crypto.SecretKey;
  * <h2>What {@link #refresh(AccessToken)} does</h2>
  * <ol>
  *   <li><b>Never go backwards.</b> If Redis holds an older generation than this instance has seen (or nothing), write
- *       the newest token this instance has seen back first (the store keeps the newest), with a WARN.</li>
+ *       the newest token this instance has seen back first (the store keeps the newest), with a WARN. Every
+ *       instance also does this without a call, when its connection to Redis comes back and when another
+ *       instance's write-back asks for it; and a written-back token is refreshed only once
+ *       {@link Builder#writeBackWindow(Duration)} has passed, so that the instances that saw a newer one have put
+ *       it back.</li>
  *   <li><b>Take the shared token.</b> If the token stored for the key is usable (unexpired for at least
  *       {@code minTimeToLive}, by Redis's clock) and is not {@code current}, another instance already refreshed:
  *       return it without calling the delegate. A new instance, whose {@code current} is null, starts this way.</li>
@@ -110,6 +115,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
     private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** The longest duration any option takes: about 100 years. */
     private static final Duration MAX_DURATION = Duration.ofDays(36_500);
+    /** A write-back asked for by a (re)connect is tried this often, RETRY_PAUSE_NANOS apart, until Redis takes it. */
+    private static final int WRITE_BACK_ATTEMPTS = 40;
     /** A failure reason is a diagnosis, not a log: long messages are cut. */
     private static final int MAX_REASON_LENGTH = 300;
 
@@ -121,6 +128,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
     private final Duration waitTimeout;
     private final Duration minTimeToLive;
     private final Duration failureCooldown;
+    private final Duration writeBackWindow;
     private final boolean fallbackToLocalRefresh;
     private final boolean encrypted;
     private final Clock clock;
@@ -135,6 +143,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
      * writes back when Redis shows an older generation, and the floor of what its holder presents.
      */
     private final AtomicReference<Shared> newest = new AtomicReference<>();
+    /** The token this instance's holder refreshed and is storing right now: stored by it, never written back. */
+    private final AtomicReference<Shared> sharing = new AtomicReference<>();
     private final InterruptedRefreshPolicy interruptedRefresh;
     private final String instance = instanceName();
     private final Events events = new Events();
@@ -149,6 +159,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         this.waitTimeout = builder.waitTimeout;
         this.minTimeToLive = builder.minTimeToLive;
         this.failureCooldown = builder.failureCooldown;
+        this.writeBackWindow = builder.writeBackWindow != null ? builder.writeBackWindow : lockTimeout;
         this.fallbackToLocalRefresh = builder.fallbackToLocalRefresh;
         this.interruptedRefresh = builder.interruptedRefresh;
         this.clock = builder.clock;
@@ -167,6 +178,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         }
         this.lock = new RefreshLock(redis, keys, lockTimeout, maxLockHold);
         this.store = new SharedTokenStore(redis, keys, codec, clock);
+        redis.onWriteBackRequest(() -> writeBackInBackground(WRITE_BACK_ATTEMPTS));
     }
 
     /** {@code pid@host}, as the runtime names itself, without spaces: who is refreshing, in the in-flight mark. */
@@ -279,6 +291,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             }
             long pauseNanos;
             try {
+                time.heldOffForGeneration = -1;
                 storeUnshared(deadline);
                 Snapshot snapshot = restoreIfBehind(store.read(deadline), deadline);
                 time.redisAnswered++;
@@ -287,15 +300,24 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                     return snapshot.shared().token();
                 }
                 failIfRecentlyFailed(snapshot);
+                long holdOffMillis = writeBackHoldOffMillis(snapshot, time);
                 String owner = UUID.randomUUID().toString();
                 long takenAt = System.nanoTime();
-                if (lock.tryAcquire(owner, deadline)) {
-                    return refreshUnderLock(owner, takenAt, current, deadline);
+                if (holdOffMillis > 0) {
+                    // an instance that saw a newer generation may still be reconnecting to write it back
+                    pauseNanos = TimeUnit.MILLISECONDS.toNanos(holdOffMillis);
+                } else if (lock.tryAcquire(owner, deadline)) {
+                    AccessToken token = refreshUnderLock(owner, takenAt, current, deadline, time);
+                    if (token != null) {
+                        return token;
+                    }
+                    pauseNanos = TimeUnit.MILLISECONDS.toNanos(time.holdOffMillis);
+                } else {
+                    long lockMillis = lock.remainingMillis(deadline);
+                    // -2: released meanwhile, try again at once; -1: a lock without expiry, not ours to break
+                    pauseNanos = lockMillis == -2 ? 0 : lockMillis == -1
+                        ? RETRY_PAUSE_NANOS : TimeUnit.MILLISECONDS.toNanos(lockMillis);
                 }
-                long lockMillis = lock.remainingMillis(deadline);
-                // -2: released meanwhile, try again at once; -1: a lock without expiry, not ours to break
-                pauseNanos = lockMillis == -2 ? 0 : lockMillis == -1
-                    ? RETRY_PAUSE_NANOS : TimeUnit.MILLISECONDS.toNanos(lockMillis);
             } catch (RedisUnavailableException e) {
                 if (fallbackToLocalRefresh) {
                     LOG.log(System.Logger.Level.WARNING, "Redis at {0} unavailable for key ''{1}'' ({2}); "
@@ -303,10 +325,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                         e.getMessage());
                     return refreshLocally(current);
                 }
-                // a reply cut off by the deadline says less than the refusal before it (WRONGPASS, say)
-                if (lastFailure == null || !(e.getCause() instanceof TimeoutException)) {
-                    lastFailure = e;
-                }
+                // a closed connection or a reply cut off by the deadline says less than a refusal (WRONGPASS, say)
+                lastFailure = RedisUnavailableException.moreTelling(lastFailure, e);
                 pauseNanos = RETRY_PAUSE_NANOS;
             }
             if (deadline.passed()) {
@@ -344,12 +364,13 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
     public String toString() {
         return "RedisTokenRefresher{redis=" + description + ", key='" + keys.name() + "', lockTimeout=" + lockTimeout
             + ", maxLockHold=" + maxLockHold + ", waitTimeout=" + waitTimeout + ", failureCooldown="
-            + failureCooldown + ", encrypted=" + encrypted + ", fallbackToLocalRefresh=" + fallbackToLocalRefresh
+            + failureCooldown + ", writeBackWindow=" + writeBackWindow + ", encrypted=" + encrypted + ", fallbackToLocalRefresh=" + fallbackToLocalRefresh
             + ", interruptedRefresh=" + interruptedRefresh + '}';
     }
 
-    private AccessToken refreshUnderLock(String owner, long takenAt, AccessToken current, Deadline deadline)
-        throws Exception {
+    /** @return the new token, or null if the holder must hold off for a write-back ({@code time.holdOffMillis}) */
+    private AccessToken refreshUnderLock(String owner, long takenAt, AccessToken current, Deadline deadline,
+                                         CallTime time) throws Exception {
         RefreshLock.Watchdog watchdog = null;
         boolean released = false;
         try {
@@ -361,6 +382,10 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             }
             // the holder before us may have failed after we last looked, and released the lock to us
             failIfRecentlyFailed(snapshot);
+            // or Redis lost its data after we last looked, and an instance wrote back what it had seen
+            if (writeBackHoldOffMillis(snapshot, time) > 0) {
+                return null;
+            }
             // never older than what this instance has seen, even if Redis went back and the write-back failed
             Shared base = newer(shared, newest.get());
             long replaced = base != null ? base.generation() : 0;
@@ -392,10 +417,15 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             }
             deadline.extendBy(System.nanoTime() - delegateStart);
             Shared refreshed = new Shared(replaced + 1, fresh, -1);
-            // spent or not, the presented refresh token is behind this one now: never go back to it
-            remember(refreshed);
-            warnIfShorterThanMinTimeToLive(fresh);
-            return share(refreshed, deadline);
+            sharing.set(refreshed);
+            try {
+                // spent or not, the presented refresh token is behind this one now: never go back to it
+                remember(refreshed);
+                warnIfShorterThanMinTimeToLive(fresh);
+                return share(refreshed, deadline);
+            } finally {
+                sharing.compareAndSet(refreshed, null);
+            }
         } finally {
             if (watchdog != null) {
                 watchdog.stop();
@@ -440,8 +470,9 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         LOG.log(System.Logger.Level.WARNING, "Redis at {0} holds {1} for key ''{2}'', older than generation {3} "
             + "that this instance has seen (Redis restarted from an older snapshot, a failover lost writes, a "
             + "FLUSHALL, or a replica was promoted behind); writing generation {3} back so that no instance presents "
-            + "a spent refresh token", redis.endpoint(), there == null ? "no token" : "generation "
-            + there.generation(), keys.name(), Long.toString(mine.generation()));
+            + "a spent refresh token, and refreshing from it only after writeBackWindow={4}, while instances that "
+            + "saw a newer one write theirs back", redis.endpoint(), there == null ? "no token" : "generation "
+            + there.generation(), keys.name(), Long.toString(mine.generation()), writeBackWindow);
         if (mine == unshared.get()) {
             // this instance's own refresh, never stored: its result, so its mark and any failure record go
             store.store(mine.generation(), mine.token(), deadline);
@@ -452,6 +483,62 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         Snapshot after = store.read(deadline);
         remember(after.shared());
         return after;
+    }
+
+    /**
+     * The write-back window: a shared token that was written back (Redis had lost newer generations) is refreshed
+     * only once {@code writeBackWindow} has passed since the write-back, by Redis's clock, so that every instance
+     * that saw a newer generation has reconnected and written it back first. A usable token is taken at once (the
+     * caller returned before this), so only a refresh waits.
+     *
+     * @return how long to hold off before refreshing the shared token, or 0
+     */
+    private long writeBackHoldOffMillis(Snapshot snapshot, CallTime time) {
+        long ago = snapshot.restoredAgoMillis();
+        if (ago < 0 || ago >= writeBackWindow.toMillis()) {
+            return 0;
+        }
+        time.holdOffMillis = writeBackWindow.toMillis() - ago;
+        time.heldOffForGeneration = snapshot.shared().generation();
+        return time.holdOffMillis;
+    }
+
+    /**
+     * Never go backwards without waiting for a call: after a (re)connect, or when another instance wrote back a
+     * token Redis had lost, write back the newest token this instance has seen; STORE keeps it only if it is newer.
+     * Never blocks: one attempt, retried on the scheduler while the connection is not ready yet.
+     */
+    private void writeBackInBackground(int attemptsLeft) {
+        Shared mine = newest.get();
+        // a token this instance refreshed is stored as a refresh (which clears the mark and the failure record), by
+        // its holder while it stores it, or here if that failed: a write-back would keep both and stamp it restored
+        if (mine == null || closed || mine == sharing.get()) {
+            return;
+        }
+        boolean own = mine == unshared.get();
+        store.storeInBackground(mine.generation(), mine.token(), own).whenComplete((wrote, failure) -> {
+            if (failure == null) {
+                if (own) {
+                    unshared.compareAndSet(mine, null);
+                } else if (wrote) {
+                    LOG.log(System.Logger.Level.WARNING, "Redis at {0} held no token or an older one for key "
+                        + "''{1}'' (it restarted, failed over or was rolled back); this instance wrote back "
+                        + "generation {2}, the newest it has seen, so that no instance presents a spent refresh token",
+                        redis.endpoint(), keys.name(), Long.toString(mine.generation()));
+                }
+            } else if (attemptsLeft > 1 && !closed) {
+                try {
+                    redis.scheduler().schedule(() -> writeBackInBackground(attemptsLeft - 1), RETRY_PAUSE_NANOS,
+                        TimeUnit.NANOSECONDS);
+                } catch (RuntimeException shuttingDown) {
+                    // the client is shutting down: nothing left to write back with
+                }
+            } else {
+                LOG.log(System.Logger.Level.DEBUG, "could not write back generation {0} of key ''{1}'' ({2}); the "
+                    + "next call of this instance does", Long.toString(mine.generation()), keys.name(),
+                    failure.toString());
+            }
+        });
     }
 
     private void remember(Shared seen) {
@@ -504,7 +591,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             what);
         if (events.hasConsumers()) {
             events.publish(new InterruptedRefreshEvent(keys.name(), mark.instance(),
-                Duration.ofMillis(mark.ageMillis()), generation, action));
+                Duration.ofMillis(mark.ageMillis()), generation, action, ZonedDateTime.now(clock)));
         }
         if (action == InterruptedRefreshPolicy.Action.REFUSE) {
             RedisTokenRefreshException refused = new RedisTokenRefreshException("not refreshing key '" + keys.name()
@@ -664,6 +751,9 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
     private static final class CallTime {
         long waitingNanos;
         int redisAnswered;
+        /** Set while a written-back token may not be refreshed yet: how long still, and its generation. */
+        long holdOffMillis;
+        long heldOffForGeneration = -1;
     }
 
     private RedisTokenRefreshException gaveUp(RedisUnavailableException lastFailure, CallTime time) {
@@ -692,6 +782,13 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
                 + lastFailure.getMessage() + "); the next call tries again. Check that Redis is up and the URI and "
                 + "password are right, or enable fallbackToLocalRefresh to refresh without coordination while "
                 + "Redis is down" + unsharedNote, lastFailure.getCause());
+        }
+        if (time.heldOffForGeneration >= 0) {
+            return new RedisTokenRefreshException("no token for key '" + keys.name() + "' within waitTimeout="
+                + waitTimeout + ": Redis at " + redis.endpoint() + " had lost newer tokens (it restarted empty, failed "
+                + "over or was rolled back) and generation " + time.heldOffForGeneration + " was written back; the "
+                + "fleet refreshes from it only after writeBackWindow=" + writeBackWindow + ", so that instances that "
+                + "saw a newer generation write theirs back first. The next call tries again" + unsharedNote, null);
         }
         return new RedisTokenRefreshException("no token for key '" + keys.name() + "' within waitTimeout="
             + waitTimeout + ": another instance holds the refresh lock and stored no new token yet; its lock "
@@ -760,6 +857,7 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
         private Duration waitTimeout = DEFAULT_WAIT_TIMEOUT;
         private Duration minTimeToLive = DEFAULT_MIN_TIME_TO_LIVE;
         private Duration failureCooldown = DEFAULT_FAILURE_COOLDOWN;
+        private Duration writeBackWindow;
         private boolean fallbackToLocalRefresh;
         private InterruptedRefreshPolicy interruptedRefresh = InterruptedRefreshPolicy.presentSameRefreshToken();
         private SecretKey encryptionKey;
@@ -836,13 +934,26 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
          * its length; give every instance the same value.
          */
         public Builder failureCooldown(Duration failureCooldown) {
-            Objects.requireNonNull(failureCooldown, "failureCooldown must not be null");
-            if (failureCooldown.isNegative()
-                || (!failureCooldown.isZero() && failureCooldown.compareTo(Duration.ofMillis(1)) < 0)) {
-                throw new IllegalArgumentException("failureCooldown must be zero or at least 1ms, but was "
-                    + failureCooldown);
-            }
-            this.failureCooldown = requireAtMostMax(failureCooldown, "failureCooldown");
+            this.failureCooldown = requireZeroOrPositive(failureCooldown, "failureCooldown");
+            return this;
+        }
+
+        /**
+         * How long the fleet waits, after an instance wrote back a token that Redis had lost (Redis restarted empty
+         * or from an older snapshot, a failover lost writes, a FLUSHALL), before refreshing from that token. Every
+         * instance writes back the newest token it has seen as soon as its connection to Redis comes back, and when
+         * another instance's write-back asks it to; the window gives an instance that saw a newer generation than
+         * the one written back the time to do so, instead of the fleet presenting a refresh token that was already
+         * spent. Calls that need a new token wait meanwhile (a usable written-back token is taken at once).
+         *
+         * <p>Cover the reconnect delay of the instances: a refresher built from a URI reconnects backing off to at
+         * most 1s; a client of yours follows its own {@code ClientResources.reconnectDelay} (Lettuce's default
+         * backs off to 30s). Keep it below {@code waitTimeout}, or calls in the window give up and try again. Zero
+         * turns the wait off. Default: {@link #lockTimeout(Duration)}, the time the fleet already waits for a dead
+         * holder; zero, or 1ms to 36500 days.
+         */
+        public Builder writeBackWindow(Duration writeBackWindow) {
+            this.writeBackWindow = requireZeroOrPositive(writeBackWindow, "writeBackWindow");
             return this;
         }
 
@@ -924,6 +1035,14 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
             Objects.requireNonNull(duration, name + " must not be null");
             if (duration.isNegative() || duration.compareTo(Duration.ofMillis(1)) < 0) {
                 throw new IllegalArgumentException(name + " must be at least 1ms, but was " + duration);
+            }
+            return requireAtMostMax(duration, name);
+        }
+
+        private static Duration requireZeroOrPositive(Duration duration, String name) {
+            Objects.requireNonNull(duration, name + " must not be null");
+            if (duration.isNegative() || (!duration.isZero() && duration.compareTo(Duration.ofMillis(1)) < 0)) {
+                throw new IllegalArgumentException(name + " must be zero or at least 1ms, but was " + duration);
             }
             return requireAtMostMax(duration, name);
         }

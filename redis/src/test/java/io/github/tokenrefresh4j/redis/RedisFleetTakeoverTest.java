@@ -290,6 +290,24 @@ class RedisFleetTakeoverTest {
         assertThat(fallbackCalls).hasValue(2);
     }
 
+    /** The event's time is the refresher's clock, as every other time the refresher reads (issue 20). */
+    @Test
+    void interruptedRefreshEventIsStampedByTheRefreshersClock() throws Exception {
+        Instant fixed = Instant.parse("2031-02-03T04:05:06Z");
+        AccessToken first = token("first");
+        AtomicInteger calls = new AtomicInteger();
+        RedisTokenRefresher refresher = track(builder(current -> calls.incrementAndGet() == 1 ? first
+            : token("second")).clock(Clock.fixed(fixed, ZoneOffset.UTC)).build());
+        List<InterruptedRefreshEvent> events = new CopyOnWriteArrayList<>();
+        refresher.getEventPublisher().onInterruptedRefresh(events::add);
+        refresher.refresh(null);
+        markLeftByAStoppedHolder(1, first);
+
+        assertThat(refresher.refresh(first).value()).isEqualTo("second");
+        assertThat(events).singleElement().extracting(event -> event.getCreationTime().toInstant())
+            .isEqualTo(fixed);
+    }
+
     @Test
     void markForAnotherRefreshTokenIsNoTakeover() throws Exception {
         AccessToken first = token("first");

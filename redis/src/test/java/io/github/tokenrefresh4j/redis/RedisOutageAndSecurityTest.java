@@ -8,7 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.FileInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,6 +166,45 @@ class RedisOutageAndSecurityTest {
                     .hasMessageNotContaining("right-pass");
             }
         }
+    }
+
+    /**
+     * Under load, a later attempt of the same call may see the connection closed before Redis answered; the call
+     * still reports the WRONGPASS it got first (issue 20 #2). A server answers the first connection WRONGPASS and
+     * closes every later one at once, so the last failure of the call is always the closed connection.
+     */
+    @Test
+    void aWrongPasswordIsReportedEvenIfALaterAttemptOnlySawTheConnectionClosed() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (Socket socket = server.accept()) {
+                        if (connections.incrementAndGet() == 1) {
+                            // the handshake (HELLO ... AUTH) arrives first; the refusal answers it
+                            socket.getInputStream().read(new byte[1024]);
+                            socket.getOutputStream().write("-WRONGPASS invalid username-password pair or user is "
+                                .concat("disabled.\r\n").getBytes(StandardCharsets.US_ASCII));
+                            socket.getOutputStream().flush();
+                            socket.getInputStream().read(new byte[1024]);
+                        }
+                    } catch (IOException closed) {
+                        // the test is over, or the client hung up
+                    }
+                }
+            }, "wrongpass-then-close");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            try (RedisTokenRefresher refresher = RedisTokenRefresher.builder("redis://:wrong-pass@127.0.0.1:"
+                    + server.getLocalPort(), "tokens:auth", current -> AccessToken.of("unexpected"))
+                .waitTimeout(Duration.ofSeconds(2)).build()) {
+                assertThatThrownBy(() -> refresher.refresh(null))
+                    .isInstanceOf(RedisTokenRefreshException.class)
+                    .hasMessageContaining("WRONGPASS")
+                    .hasMessageNotContaining("wrong-pass");
+            }
+        }
+        assertThat(connections).as("attempts after the refusal, each closed at once").hasValueGreaterThan(1);
     }
 
     @Test

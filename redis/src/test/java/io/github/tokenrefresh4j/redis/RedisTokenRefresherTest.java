@@ -471,6 +471,14 @@ class RedisTokenRefresherTest {
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("failureCooldown must be zero or");
         assertThatThrownBy(() -> builder.failureCooldown(null))
             .isInstanceOf(NullPointerException.class).hasMessageContaining("failureCooldown");
+        assertThatThrownBy(() -> builder.writeBackWindow(Duration.ofMillis(-1)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("writeBackWindow must be zero or");
+        assertThatThrownBy(() -> builder.writeBackWindow(Duration.ofNanos(1)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("writeBackWindow must be zero or");
+        assertThatThrownBy(() -> builder.writeBackWindow(Duration.ofDays(36_501)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("writeBackWindow must be at most");
+        assertThatThrownBy(() -> builder.writeBackWindow(null))
+            .isInstanceOf(NullPointerException.class).hasMessageContaining("writeBackWindow");
         assertThatThrownBy(() -> builder.encryptionKey(new SecretKeySpec(new byte[10], "AES")))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("encryptionKey");
         assertThatThrownBy(() -> builder.encryptionKey(new SecretKeySpec(new byte[16], "HmacSHA256")))

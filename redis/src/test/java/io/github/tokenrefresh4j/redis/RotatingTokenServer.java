@@ -3,6 +3,7 @@ package io.github.tokenrefresh4j.redis;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.github.tokenrefresh4j.AccessToken;
+import io.github.tokenrefresh4j.TokenRefresher;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,9 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,6 +44,7 @@ final class RotatingTokenServer implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Instant> accessTokens = new ConcurrentHashMap<>();
     private final AtomicInteger requests = new AtomicInteger();
+    private final List<String> presented = new CopyOnWriteArrayList<>();
     private final AtomicInteger earlyRefreshes = new AtomicInteger();
     private final AtomicReference<CountDownLatch[]> hangNext = new AtomicReference<>();
     private volatile boolean revoked;
@@ -60,8 +64,19 @@ final class RotatingTokenServer implements AutoCloseable {
         this.earlyMargin = earlyMargin;
     }
 
+    /** The token endpoint as a refresher: presents {@code current}'s refresh token, or asks for a first grant. */
+    TokenRefresher refresher() {
+        return current -> grant(current == null ? null : current.refreshToken().orElseThrow());
+    }
+
+    /** @return the refresh tokens presented so far, in order; "" for a first grant */
+    List<String> presented() {
+        return List.copyOf(presented);
+    }
+
     /** The token endpoint: a grant (null) or a refresh. */
     AccessToken grant(String presentedRefreshToken) throws IOException {
+        presented.add(presentedRefreshToken == null ? "" : presentedRefreshToken);
         requests.incrementAndGet();
         lock.lock();
         try {

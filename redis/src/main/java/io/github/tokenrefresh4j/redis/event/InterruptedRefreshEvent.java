@@ -25,7 +25,7 @@ public final class InterruptedRefreshEvent {
     private final Duration startedAgo;
     private final long generation;
     private final InterruptedRefreshPolicy.Action action;
-    private final ZonedDateTime creationTime = ZonedDateTime.now();
+    private final ZonedDateTime creationTime;
 
     /**
      * @param key             the shared credential's key
@@ -36,6 +36,22 @@ public final class InterruptedRefreshEvent {
      */
     public InterruptedRefreshEvent(String key, String stoppedInstance, Duration startedAgo, long generation,
                                    InterruptedRefreshPolicy.Action action) {
+        this(key, stoppedInstance, startedAgo, generation, action, ZonedDateTime.now());
+    }
+
+    /**
+     * An event created at {@code creationTime}: the refresher passes the time of its own clock.
+     *
+     * @param key             the shared credential's key
+     * @param stoppedInstance the instance that stopped during its refresh ({@code pid@host})
+     * @param startedAgo      how long ago it started that refresh, by Redis's clock
+     * @param generation      the generation whose refresh token it presented
+     * @param action          what this instance did about it
+     * @param creationTime    when the takeover happened
+     */
+    public InterruptedRefreshEvent(String key, String stoppedInstance, Duration startedAgo, long generation,
+                                   InterruptedRefreshPolicy.Action action, ZonedDateTime creationTime) {
+        this.creationTime = Objects.requireNonNull(creationTime, "creationTime must not be null");
         this.key = Objects.requireNonNull(key, "key must not be null");
         this.stoppedInstance = Objects.requireNonNull(stoppedInstance, "stoppedInstance must not be null");
         this.startedAgo = Objects.requireNonNull(startedAgo, "startedAgo must not be null");

@@ -4,6 +4,8 @@ import io.github.tokenrefresh4j.TokenRefreshException;
 import io.github.tokenrefresh4j.redis.RedisTokenRefreshException;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
@@ -17,6 +19,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -64,6 +67,17 @@ public final class FleetConnection implements AutoCloseable {
     private final List<StatefulRedisPubSubConnection<String, String>> sentinelWatches =
         new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean watchingSentinels;
+    /** Asked to write back the newest token this instance has seen; see {@link #onWriteBackRequest(Runnable)}. */
+    private volatile Runnable writeBackRequest = () -> { };
+    /** Every (re)connect of the client's connections, after the first command connection: a write-back request. */
+    private final RedisConnectionStateListener reconnects = new RedisConnectionStateListener() {
+        @Override
+        public void onRedisConnected(RedisChannelHandler<?, ?> ignored, SocketAddress address) {
+            if (connection != null && !closed) {
+                requestWriteBack("connected to " + address);
+            }
+        }
+    };
 
     private FleetConnection(String endpoint, FleetKeys keys, Connector connector, AbstractRedisClient client,
                             boolean ownsClient, WakeUpSignal signal) {
@@ -80,6 +94,28 @@ public final class FleetConnection implements AutoCloseable {
         this.signal = signal;
         this.sentinels = sentinels;
         this.masterId = masterId;
+        client.addListener(reconnects);
+    }
+
+    /**
+     * Never go backwards, without waiting for a call: {@code request} runs (on the client's scheduler, never on an
+     * I/O thread) whenever one of the client's connections (re)connects after this refresher first connected, which
+     * is how an instance learns that Redis restarted, failed over or was reached again, and whenever another
+     * instance publishes {@code restored} on the wake-up channel because it wrote back a token Redis had lost. It
+     * must not block.
+     */
+    public void onWriteBackRequest(Runnable request) {
+        this.writeBackRequest = Objects.requireNonNull(request, "request must not be null");
+    }
+
+    private void requestWriteBack(String why) {
+        LOG.log(System.Logger.Level.DEBUG, "key ''{0}'': {1}; writing back the newest token this instance has seen "
+            + "if Redis lost it", keys.name(), why);
+        try {
+            scheduler().execute(writeBackRequest);
+        } catch (RuntimeException shuttingDown) {
+            // the client is shutting down: nothing left to write back with
+        }
     }
 
     /**
@@ -178,8 +214,11 @@ public final class FleetConnection implements AutoCloseable {
                 StatefulRedisPubSubConnection<String, String> pubSub = connect(connector.pubSub.get(), deadline);
                 pubSub.addListener(new RedisPubSubAdapter<>() {
                     @Override
-                    public void message(String ignoredChannel, String ignoredMessage) {
+                    public void message(String ignoredChannel, String message) {
                         signal.signalAll();
+                        if ("restored".equals(message)) {
+                            requestWriteBack("another instance wrote back a token");
+                        }
                     }
                 });
                 try {
@@ -436,6 +475,7 @@ public final class FleetConnection implements AutoCloseable {
         } finally {
             connectLock.unlock();
         }
+        client.removeListener(reconnects);
         if (ownsClient) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             client.getResources().shutdown(0, 2, TimeUnit.SECONDS);

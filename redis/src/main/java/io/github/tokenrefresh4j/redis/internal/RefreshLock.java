@@ -1,5 +1,6 @@
 package io.github.tokenrefresh4j.redis.internal;
 
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -21,9 +22,18 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class RefreshLock {
 
-    /** KEYS[1] lock; ARGV owner, time to live in ms. Renews the lock only for its owner. */
+    /**
+     * KEYS[1] lock; ARGV owner, time to live in ms. Renews the lock only for its owner, and takes it again if it is
+     * gone (Redis restarted empty or failed over while the holder's request was at the token endpoint): otherwise
+     * another instance would present the very refresh token the holder is presenting.
+     */
     private static final String RENEW_SCRIPT = ""
-        + "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
+        + "local holder = redis.call('GET', KEYS[1])\n"
+        + "if not holder then\n"
+        + "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+        + "  return 1\n"
+        + "end\n"
+        + "if holder ~= ARGV[1] then return 0 end\n"
         + "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
         + "return 1\n";
     /** KEYS[1] lock; ARGV owner, events channel. Deletes the lock only for its owner, and wakes the waiters. */
@@ -137,22 +147,28 @@ public final class RefreshLock {
         }
 
         private void renewOn(RedisClusterAsyncCommands<String, String> commands, long leftMillis) {
-            if (stopped) {
-                return;
+            RedisFuture<Long> renewal;
+            // RENEW takes a missing lock again: once stop() returned (before RELEASE is sent), none may be sent
+            synchronized (this) {
+                if (stopped) {
+                    return;
+                }
+                // never block the scheduler's thread: the reply is looked at when it comes
+                renewal = commands.eval(RENEW_SCRIPT, ScriptOutputType.INTEGER, new String[] {keys.lock()}, owner,
+                    Long.toString(Math.min(lockTimeout.toMillis(), leftMillis)));
             }
-            // never block the scheduler's thread: the reply is looked at when it comes
-            commands.eval(RENEW_SCRIPT, ScriptOutputType.INTEGER, new String[] {keys.lock()}, owner,
-                    Long.toString(Math.min(lockTimeout.toMillis(), leftMillis)))
-                .whenComplete((renewed, failure) -> {
-                    if (failure == null && Long.valueOf(0).equals(renewed)) {
-                        stop();
-                    }
-                });
+            renewal.whenComplete((renewed, failure) -> {
+                if (failure == null && Long.valueOf(0).equals(renewed)) {
+                    stop();
+                }
+            });
         }
 
-        /** Stops renewing; idempotent. */
+        /** Stops renewing; idempotent. Once it returns, no renewal is sent. */
         public void stop() {
-            stopped = true;
+            synchronized (this) {
+                stopped = true;
+            }
             ScheduledFuture<?> scheduled = task.get();
             if (scheduled != null) {
                 scheduled.cancel(false);

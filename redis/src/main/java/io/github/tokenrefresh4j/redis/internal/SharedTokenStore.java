@@ -1,12 +1,15 @@
 package io.github.tokenrefresh4j.redis.internal;
 
 import io.github.tokenrefresh4j.AccessToken;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The stored-token protocol: reading the shared token with the failure record, storing a newer generation, and
@@ -25,7 +28,9 @@ public final class SharedTokenStore {
      * a newer generation ("newest wins": the same script puts back a token that a rollback of Redis lost). A token
      * just refreshed clears the record of a failed refresh and the mark of the refresh that produced it; a
      * write-back clears neither: the mark of a holder that stopped while presenting the written-back generation's
-     * refresh token still says that refresh token may be spent.
+     * refresh token still says that refresh token may be spent. A write-back stamps the hash with {@code restored}
+     * (Redis's time) and publishes {@code restored}, which asks every instance to write back the newest token it has
+     * seen; a refresh deletes the stamp and publishes {@code stored}.
      */
     private static final String STORE_SCRIPT = ""
         + "local stored = tonumber(redis.call('HGET', KEYS[1], 'generation') or '0')\n"
@@ -38,23 +43,33 @@ public final class SharedTokenStore {
         + "else\n"
         + "  redis.call('HDEL', KEYS[1], 'expires', 'lifetime')\n"
         + "end\n"
-        + "if ARGV[6] == '1' then redis.call('DEL', KEYS[2], KEYS[3]) end\n"
-        + "redis.call('PUBLISH', ARGV[3], 'stored')\n"
+        + "if ARGV[6] == '1' then\n"
+        + "  redis.call('DEL', KEYS[2], KEYS[3])\n"
+        + "  redis.call('HDEL', KEYS[1], 'restored')\n"
+        + "  redis.call('PUBLISH', ARGV[3], 'stored')\n"
+        + "else\n"
+        + "  local t = redis.call('TIME')\n"
+        + "  local at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+        + "  redis.call('HSET', KEYS[1], 'restored', string.format('%.0f', at))\n"
+        + "  redis.call('PUBLISH', ARGV[3], 'restored')\n"
+        + "end\n"
         + "return 1\n";
     /**
      * KEYS[1] token hash, KEYS[2] failure record, KEYS[3] in-flight mark; returns generation, stored form, failure
-     * record, the record's PTTL, ms the token has left by Redis's clock (or nil), its lifetime, the in-flight mark
-     * and Redis's time in ms, in one reply, so that the record and the mark are judged against the very generation
-     * they were read with.
+     * record, the record's PTTL, ms the token has left by Redis's clock (or nil), its lifetime, the in-flight mark,
+     * Redis's time in ms and how long ago the token was written back (or nil), in one reply, so that the record and
+     * the mark are judged against the very generation they were read with.
      */
     private static final String READ_SCRIPT = ""
-        + "local h = redis.call('HMGET', KEYS[1], 'generation', 'token', 'expires', 'lifetime')\n"
+        + "local h = redis.call('HMGET', KEYS[1], 'generation', 'token', 'expires', 'lifetime', 'restored')\n"
         + "local t = redis.call('TIME')\n"
         + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
         + "local left = false\n"
         + "if h[3] then left = tonumber(h[3]) - now end\n"
+        + "local restored = false\n"
+        + "if h[5] then restored = math.max(0, now - tonumber(h[5])) end\n"
         + "return {h[1], h[2], redis.call('GET', KEYS[2]), redis.call('PTTL', KEYS[2]), left, h[4],\n"
-        + "  redis.call('GET', KEYS[3]), now}\n";
+        + "  redis.call('GET', KEYS[3]), now, restored}\n";
     /**
      * KEYS[1] lock, KEYS[2] in-flight mark; ARGV owner, "generation refresh-token-digest instance", time to live in
      * ms. Marks, only for the lock's holder, that it is about to call the token endpoint, stamped with Redis's time.
@@ -126,12 +141,32 @@ public final class SharedTokenStore {
     }
 
     private boolean store(long generation, AccessToken token, boolean refreshed, Deadline deadline) {
-        long left = token.expiresAt().map(this::millisLeft).orElse(-1L);
-        Long stored = redis.awaitUninterruptibly(redis.commands(deadline).eval(STORE_SCRIPT, ScriptOutputType.INTEGER,
-            new String[] {keys.token(), keys.failure(), keys.inFlight()}, Long.toString(generation),
-            codec.encode(token), keys.events(), Long.toString(left), Long.toString(left), refreshed ? "1" : "0"),
+        Long stored = redis.awaitUninterruptibly(eval(redis.commands(deadline), generation, token, refreshed),
             deadline);
         return stored == 1;
+    }
+
+    /**
+     * As {@link #writeBack} (or {@link #store}), without waiting and only on the open connection: for a write-back that a (re)connect or
+     * another instance's write-back asked for, on one of the client's threads.
+     *
+     * @param refreshed true for this instance's own refresh that it could not store: stored as {@link #store} does
+     * @return whether it wrote; failed if not connected or if Redis did not take it
+     */
+    public CompletableFuture<Boolean> storeInBackground(long generation, AccessToken token, boolean refreshed) {
+        RedisClusterAsyncCommands<String, String> commands = redis.commandsIfConnected();
+        if (commands == null) {
+            return CompletableFuture.failedFuture(new RedisUnavailableException("not connected", null));
+        }
+        return eval(commands, generation, token, refreshed).toCompletableFuture().thenApply(stored -> stored == 1);
+    }
+
+    private RedisFuture<Long> eval(RedisClusterAsyncCommands<String, String> commands, long generation,
+                                   AccessToken token, boolean refreshed) {
+        long left = token.expiresAt().map(this::millisLeft).orElse(-1L);
+        return commands.eval(STORE_SCRIPT, ScriptOutputType.INTEGER,
+            new String[] {keys.token(), keys.failure(), keys.inFlight()}, Long.toString(generation),
+            codec.encode(token), keys.events(), Long.toString(left), Long.toString(left), refreshed ? "1" : "0");
     }
 
     /**
@@ -187,18 +222,19 @@ public final class SharedTokenStore {
             shared = new Shared(number(fields.get(0), keys.token()), token, lifetime);
         }
         InFlight inFlight = fields.size() > 7 ? InFlight.parse((String) fields.get(6), (Long) fields.get(7)) : null;
+        long restoredAgo = fields.size() > 8 && fields.get(8) != null && shared != null ? (Long) fields.get(8) : -1;
         String record = (String) fields.get(2);
         long remainingMillis = (Long) fields.get(3);
         // a record without expiry was not written by us; one for an older generation was overtaken by a success
         if (record == null || remainingMillis <= 0) {
-            return new Snapshot(shared, null, 0, inFlight);
+            return new Snapshot(shared, null, 0, inFlight, restoredAgo);
         }
         int space = record.indexOf(' ');
         long failed = number(space < 0 ? record : record.substring(0, space), keys.failure());
         if (failed != (shared != null ? shared.generation() : 0)) {
-            return new Snapshot(shared, null, 0, inFlight);
+            return new Snapshot(shared, null, 0, inFlight, restoredAgo);
         }
-        return new Snapshot(shared, record.substring(space + 1), remainingMillis, inFlight);
+        return new Snapshot(shared, record.substring(space + 1), remainingMillis, inFlight, restoredAgo);
     }
 
     private static long number(Object value, String where) {
@@ -222,14 +258,17 @@ public final class SharedTokenStore {
 
     /**
      * One consistent look at Redis: the shared token, the reason and remaining cooldown of a failed refresh of
-     * exactly that token, if any, and the mark of a refresh in flight, if any.
+     * exactly that token, if any, the mark of a refresh in flight, if any, and whether the token was written back.
      *
      * @param shared                 the shared token, or null
      * @param failureReason          the failure's type and message, or null
      * @param failureRemainingMillis how long the cooldown lasts still
      * @param inFlight               the mark a holder left before calling its delegate, or null
+     * @param restoredAgoMillis      how long ago, by Redis's clock, the shared token was written back after Redis
+     *                               lost newer ones; -1 if it was stored by the refresh that produced it
      */
-    public record Snapshot(Shared shared, String failureReason, long failureRemainingMillis, InFlight inFlight) {
+    public record Snapshot(Shared shared, String failureReason, long failureRemainingMillis, InFlight inFlight,
+                           long restoredAgoMillis) {
     }
 
     /**

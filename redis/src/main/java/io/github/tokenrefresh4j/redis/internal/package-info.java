@@ -14,11 +14,12 @@
  *   <tr><th>name</th><th>type, expiry</th><th>value</th><th>written by</th></tr>
  *   <tr><td>{@code {K}}</td><td>hash, no expiry</td><td>{@code generation} (n-th stored token), {@code token}
  *       (codec form, maybe AES-GCM sealed with {@code K} as associated data), {@code expires} (ms since the epoch
- *       by Redis's {@code TIME}), {@code lifetime} (ms the token had when stored)</td><td>STORE, by the lock
- *       holder only</td></tr>
+ *       by Redis's {@code TIME}), {@code lifetime} (ms the token had when stored), {@code restored} (Redis's
+ *       {@code TIME} in ms of the last write-back, absent after a refresh)</td><td>STORE, by the lock holder; a
+ *       write-back (STORE of a token Redis lost) by any instance</td></tr>
  *   <tr><td>{@code {K}:lock}</td><td>string, {@code PX lockTimeout}, renewed up to {@code maxLockHold}</td>
  *       <td>the holder's random owner id</td><td>{@code SET NX PX} by anyone; RENEW and RELEASE (and FAIL) only
- *       by the owner</td></tr>
+ *       by the owner (RENEW also re-takes a lock that is gone)</td></tr>
  *   <tr><td>{@code {K}:failure}</td><td>string, {@code PX failureCooldown}</td><td>{@code "<generation> <exception
  *       type: message>"}</td><td>FAIL, by the lock holder whose delegate threw</td></tr>
  *   <tr><td>{@code {K}:inflight}</td><td>string, {@code PX} max(1 day, 2 x {@code maxLockHold})</td>
@@ -27,18 +28,22 @@
  *       {@code TIME} in ms</td><td>MARK, by the lock holder just before its delegate; deleted by STORE and by
  *       FAIL (the delegate answered), never by a write-back</td></tr>
  *   <tr><td>{@code {K}:events}</td><td>pub/sub channel (regular; a cluster delivers it to every node)</td>
- *       <td>{@code stored}, {@code failed}, {@code released}</td><td>the STORE, FAIL and RELEASE scripts</td></tr>
+ *       <td>{@code stored}, {@code restored} (a write-back: also asks every instance for its newest token),
+ *       {@code failed}, {@code released}</td><td>the STORE, FAIL and RELEASE scripts</td></tr>
  * </table>
  *
  * <p><b>Scripts.</b> READ returns generation, token, failure record, the record's PTTL, the token's time left
- * by Redis's clock, the in-flight mark and Redis's time, in one atomic reply. STORE writes generation {@code g} only
+ * by Redis's clock, the in-flight mark, Redis's time and how long ago the token was written back, in one atomic
+ * reply. STORE writes generation {@code g} only
  * if {@code g} is greater than the stored one ("newest wins"), turns "ms left" into an instant of Redis's clock,
  * deletes the failure record and the in-flight mark (unless it writes back a token Redis lost: that token's
- * refresh token may be the one a stopped holder was presenting), and publishes. MARK writes the in-flight mark
+ * refresh token may be the one a stopped holder was presenting), and publishes; a write-back stamps
+ * {@code restored} and publishes {@code restored}, a refresh removes the stamp and publishes {@code stored}. MARK writes the in-flight mark
  * only if the lock is the caller's. FAIL writes the failure record (unless the cooldown is zero), deletes the
  * in-flight mark (unless the holder refused to present a refresh token, or its fallback failed) and the lock, in one step, only if the lock is still the caller's
  * or expired untaken. RENEW sets the lock's expiry and RELEASE deletes it, each only if the lock holds the caller's
- * owner id.
+ * owner id; RENEW also takes the lock again if it is gone (Redis restarted empty or failed over while the holder's
+ * request was at the token endpoint), and the watchdog sends none once the holder stopped it, before RELEASE.
  *
  * <p><b>Why it is safe.</b>
  * <ul>
@@ -58,6 +63,15 @@
  *       again. A holder never presents a refresh token older than the newest one its instance has seen, even if
  *       the write-back failed. Limit: an instance remembers only what it saw; one that never read the newest
  *       generation cannot restore it.</li>
+ *   <li><b>Write back without a call, then wait.</b> An instance holding an unexpired token does not read Redis, so
+ *       after Redis restarted empty just after a rotation, the first instance to need a token may be one that saw
+ *       only the previous generation, whose refresh token is spent. So (1) every instance writes back the newest
+ *       token it has seen, without waiting for a call, whenever one of its connections (re)connects (Lettuce's
+ *       reconnect; a client built from a URI backs off to at most 1s) and whenever it hears {@code restored} on the
+ *       channel; (2) a holder never refreshes from a token stamped {@code restored} less than
+ *       {@code writeBackWindow} ago (by Redis's clock, default {@code lockTimeout}): it waits, without the lock, for
+ *       a newer write-back (whose publish wakes it) or the end of the window. Limit: if no instance that saw the
+ *       newest generation reaches Redis within the window, the holder then presents the older refresh token.</li>
  *   <li><b>A takeover says what it is doing.</b> The holder writes the in-flight mark (MARK) before calling the
  *       delegate. A holder that finds a mark for the generation and refresh token it is about to present knows
  *       that an earlier holder stopped during that very request (STORE and FAIL would have deleted the mark): the
