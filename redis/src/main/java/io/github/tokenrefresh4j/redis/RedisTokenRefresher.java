@@ -364,7 +364,8 @@ public final class RedisTokenRefresher implements TokenRefresher, AutoCloseable 
     public String toString() {
         return "RedisTokenRefresher{redis=" + description + ", key='" + keys.name() + "', lockTimeout=" + lockTimeout
             + ", maxLockHold=" + maxLockHold + ", waitTimeout=" + waitTimeout + ", failureCooldown="
-            + failureCooldown + ", writeBackWindow=" + writeBackWindow + ", encrypted=" + encrypted + ", fallbackToLocalRefresh=" + fallbackToLocalRefresh
+            + failureCooldown + ", writeBackWindow=" + writeBackWindow + ", encrypted=" + encrypted
+            + ", fallbackToLocalRefresh=" + fallbackToLocalRefresh
             + ", interruptedRefresh=" + interruptedRefresh + '}';
     }
 

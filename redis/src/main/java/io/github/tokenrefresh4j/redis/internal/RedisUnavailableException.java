@@ -29,7 +29,8 @@ public final class RedisUnavailableException extends RuntimeException {
      * @param next the failure just seen
      * @return the one to report
      */
-    public static RedisUnavailableException moreTelling(RedisUnavailableException kept, RedisUnavailableException next) {
+    public static RedisUnavailableException moreTelling(RedisUnavailableException kept,
+                                                        RedisUnavailableException next) {
         return kept == null || rank(next) >= rank(kept) ? next : kept;
     }
 

@@ -147,8 +147,8 @@ public final class SharedTokenStore {
     }
 
     /**
-     * As {@link #writeBack} (or {@link #store}), without waiting and only on the open connection: for a write-back that a (re)connect or
-     * another instance's write-back asked for, on one of the client's threads.
+     * As {@link #writeBack} (or {@link #store}), without waiting and only on the open connection: for a write-back
+     * that a (re)connect or another instance's write-back asked for, on one of the client's threads.
      *
      * @param refreshed true for this instance's own refresh that it could not store: stored as {@link #store} does
      * @return whether it wrote; failed if not connected or if Redis did not take it

@@ -38,7 +38,8 @@
  * if {@code g} is greater than the stored one ("newest wins"), turns "ms left" into an instant of Redis's clock,
  * deletes the failure record and the in-flight mark (unless it writes back a token Redis lost: that token's
  * refresh token may be the one a stopped holder was presenting), and publishes; a write-back stamps
- * {@code restored} and publishes {@code restored}, a refresh removes the stamp and publishes {@code stored}. MARK writes the in-flight mark
+ * {@code restored} and publishes {@code restored}, a refresh removes the stamp and publishes {@code stored}. MARK
+ * writes the in-flight mark
  * only if the lock is the caller's. FAIL writes the failure record (unless the cooldown is zero), deletes the
  * in-flight mark (unless the holder refused to present a refresh token, or its fallback failed) and the lock, in one step, only if the lock is still the caller's
  * or expired untaken. RENEW sets the lock's expiry and RELEASE deletes it, each only if the lock holds the caller's

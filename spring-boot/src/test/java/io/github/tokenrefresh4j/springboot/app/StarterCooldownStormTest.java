@@ -37,9 +37,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * Issue 22, "a failing endpoint within the cooldown", on every client path of a servlet application with the
  * starter: with {@code failure-cooldown: 30s} and a token endpoint answering 503, three storms of
- * {@value Storm#CALLERS} calls each fail every call and reach the endpoint once (plain Spring Security: a token
- * request per call that finds no token, storm after storm). After them: {@code tokenrefresh.oauth2client.token.requests}
- * is 1, {@code tokenrefresh.oauth2client.cooldown.refusals} counts at least the two later storms' calls, and the
+ * {@value Storm#CALLERS} calls each fail every call and reach the endpoint once. After them:
+ * {@code tokenrefresh.oauth2client.token.requests} is 1, {@code tokenrefresh.oauth2client.cooldown.refusals} counts
+ * at least the two later storms' calls, and the
  * registration's decorator counted one failed refresh. Each path has its own client registration (and client id,
  * by which the failing endpoint counts), so neither its cooldown nor its meters are another path's.
  */
